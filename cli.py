@@ -1,0 +1,128 @@
+"""hubplan: plan Maths Hubs Work Groups. `hubplan --help` lists the commands."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+EXIT_OK, EXIT_NO_PLAN, EXIT_INVALID, EXIT_TIME_LIMIT = 0, 1, 2, 3
+
+
+def _fail_invalid(problems: list[tuple[str, str]]) -> None:
+    for path, message in problems:
+        click.echo(f"{path}: {message}" if path else message, err=True)
+    click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found; nothing was written.", err=True)
+    sys.exit(EXIT_INVALID)
+
+
+def _load(path: str):
+    from models.load import InstanceError, load_instance
+
+    try:
+        return load_instance(path)
+    except InstanceError as exc:
+        _fail_invalid(exc.problems)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option("0.1.0", prog_name="hubplan")
+def main() -> None:
+    """Plan a Maths Hub's Work Groups: every session dated, clash-free, costed."""
+
+
+@main.command()
+@click.argument("instance", type=click.Path(dir_okay=False))
+def validate(instance: str) -> None:
+    """Check INSTANCE and every cross-reference in it; list all problems."""
+    inst = _load(instance)
+    click.echo(
+        f"{instance}: valid ({len(inst.work_groups)} work groups, {len(inst.schools)} schools, "
+        f"{len(inst.specialists)} specialists, {len(inst.teachers)} teachers)"
+    )
+
+
+@main.command()
+@click.argument("instance", type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the outputs.")
+@click.option("--time-limit", type=click.FloatRange(0.1, 86_400), default=60.0, show_default=True,
+              help="Search budget in CP-SAT deterministic seconds (about seconds of one core), so runs reproduce.")
+@click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=0, show_default=True, help="Random seed of the search.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Search threads; results stay reproducible for any number.")
+@click.option("--log", is_flag=True, help="Print CP-SAT's search log.")
+def solve(instance: str, out_dir: str, time_limit: float, seed: int, workers: int, log: bool) -> None:
+    """Plan every session of INSTANCE and write plan, calendars, costs and report to --out."""
+    from scheduler.explain import explain_infeasible
+    from scheduler.export import OutputFolderError, render_outputs, write_atomically, writable_output
+    from scheduler.problem import Problem
+    from scheduler.solve import SolveOptions
+    from scheduler.solve import solve as run
+
+    inst = _load(instance)
+    try:
+        writable_output(out_dir)
+    except OutputFolderError as exc:
+        _fail_invalid([("", str(exc))])
+    started = time.perf_counter()
+    problem = Problem.from_instance(inst)
+    plan = run(problem, SolveOptions(time_limit=time_limit, seed=seed, workers=workers, log=log))
+    wall = time.perf_counter() - started
+    if plan.status == "unknown":
+        click.echo(
+            f"No plan found within the time limit ({time_limit:g} s); nothing was written. "
+            "Raise --time-limit.",
+            err=True,
+        )
+        sys.exit(EXIT_TIME_LIMIT)
+    explanation = explain_infeasible(problem, plan) if plan.status == "infeasible" else None
+    write_atomically(out_dir, render_outputs(inst, plan, explanation))
+    if explanation is not None:
+        click.echo(explanation, err=True)
+        click.echo(f"No plan satisfies every rule; see {Path(out_dir) / 'explanation.txt'}.", err=True)
+        sys.exit(EXIT_NO_PLAN)
+    gap = f", gap {plan.gap:.2%}" if plan.gap else ""
+    click.echo(f"{plan.status}: {len(plan.sessions)} sessions, objective {plan.objective:g}{gap}, {wall:.1f} s")
+    for term, value in plan.objective_terms.items():
+        click.echo(f"  {term:<16} {value:g}")
+    for note in plan.notes:
+        click.echo(f"  note: {note}")
+    click.echo(f"wrote {out_dir}")
+
+
+@main.command()
+@click.argument("instance", type=click.Path(dir_okay=False))
+@click.argument("plan", type=click.Path(dir_okay=False))
+def check(instance: str, plan: str) -> None:
+    """Check PLAN (plan.json or CSV work_group,kind,school,date,slot) against every hard rule."""
+    from models.load import InstanceError
+    from scheduler.check import check_plan, read_plan
+    from scheduler.problem import Problem
+
+    problem = Problem.from_instance(_load(instance))
+    try:
+        sessions = read_plan(plan, problem)
+    except InstanceError as exc:
+        _fail_invalid(exc.problems)
+    violations = check_plan(problem, sessions)
+    for v in violations:
+        click.echo(str(v))
+    if violations:
+        click.echo(f"{len(violations)} violation{'s' if len(violations) != 1 else ''} in {len(sessions)} sessions")
+        sys.exit(EXIT_NO_PLAN)
+    click.echo(f"no violations in {len(sessions)} sessions")
+
+
+def run() -> None:
+    """Entry point that turns Ctrl-C into one line and exit 130."""
+    try:
+        main(standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("interrupted; earlier outputs are untouched", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    run()

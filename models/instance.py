@@ -1,0 +1,278 @@
+"""The instance format of CONTRACT.md as pydantic models.
+
+Pydantic lives here, at the edge: these classes parse and check what a user wrote. The
+scheduler turns a validated `Instance` into plain data (`scheduler.problem`) before any
+inner loop runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+SLOTS = ("am", "pm", "day")
+TERM_NAMES = ("autumn", "spring", "summer")
+PROGRAMMES = (
+    "secondary-development",
+    "primary-development",
+    "secondary-embedding",
+    "sustaining",
+)
+KINDS = ("group", "visit", "headteachers", "development", "central")
+
+Id = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$",
+        description="lowercase letters, digits and '-', at most 64 characters",
+    ),
+]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri"]
+Slot = Literal["am", "pm", "day"]
+Text = Annotated[str, Field(max_length=200)]
+
+
+class Strict(BaseModel):
+    """Unknown fields are errors: a misspelt key should never be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class DateRange(Strict):
+    from_: dt.date = Field(alias="from")
+    to: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DateRange:
+        if self.to < self.from_:
+            raise ValueError(f"'to' ({self.to}) is before 'from' ({self.from_}); swap them")
+        return self
+
+
+DateOrRange = Union[dt.date, DateRange]
+
+
+def expand_dates(items: list[DateOrRange] | tuple[DateOrRange, ...]) -> list[dt.date]:
+    """Every calendar date named by a list of dates and inclusive ranges."""
+    out: list[dt.date] = []
+    for item in items:
+        if isinstance(item, dt.date):
+            out.append(item)
+        else:
+            out.extend(
+                item.from_ + dt.timedelta(days=k) for k in range((item.to - item.from_).days + 1)
+            )
+    return out
+
+
+class Blackout(DateRange):
+    reason: Text = ""
+
+
+class Location(Strict):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class Term(Strict):
+    name: Literal["autumn", "spring", "summer"]
+    start: dt.date
+    end: dt.date
+    half_term: tuple[dt.date, dt.date] | None = None
+
+    @model_validator(mode="after")
+    def _inside(self) -> Term:
+        if self.end < self.start:
+            raise ValueError(f"term ends ({self.end}) before it starts ({self.start})")
+        if self.half_term is not None:
+            a, b = self.half_term
+            if b < a:
+                raise ValueError(f"half_term ends ({b}) before it starts ({a})")
+            if a <= self.start or b >= self.end:
+                raise ValueError(
+                    f"half_term {a}..{b} must lie inside the term {self.start}..{self.end}"
+                )
+        return self
+
+
+def _check_terms(terms: list[Term]) -> list[Term]:
+    names = [t.name for t in terms]
+    if len(set(names)) != len(names):
+        raise ValueError(f"each term name may appear once, got {names}")
+    for a, b in zip(terms, terms[1:]):
+        if b.start <= a.end:
+            raise ValueError(f"term '{b.name}' starts ({b.start}) before '{a.name}' ends ({a.end})")
+    return terms
+
+
+class SlotTimes(Strict):
+    am: str = "09:00-12:00"
+    pm: str = "13:00-15:30"
+
+    @field_validator("am", "pm")
+    @classmethod
+    def _times(cls, v: str) -> str:
+        try:
+            a, b = (dt.time.fromisoformat(x.strip()) for x in v.split("-"))
+        except ValueError:
+            raise ValueError(f"'{v}' is not a time range like 09:00-12:00") from None
+        if b <= a:
+            raise ValueError(f"'{v}' ends before it starts")
+        return v
+
+
+class Calendar(Strict):
+    timezone: Literal["Europe/London"] = "Europe/London"
+    bank_holidays: Literal["england", "none"] = "england"
+    slots: SlotTimes = SlotTimes()
+    terms: list[Term] = Field(min_length=1)
+    closures: list[DateOrRange] = []
+
+    @field_validator("terms")
+    @classmethod
+    def _terms(cls, v: list[Term]) -> list[Term]:
+        return _check_terms(v)
+
+
+class Hub(Strict):
+    name: Text
+    tfm_lead: Id | None = None
+
+
+class Rates(Strict):
+    supply_cover_day: float = Field(200, ge=0, le=10_000)
+    specialist_day: float = Field(200, ge=0, le=10_000)
+    sle_day: float = Field(350, ge=0, le=10_000)
+    mileage_per_mile: float = Field(0.45, ge=0, le=100)
+    secondary_release_funding: float = Field(2000, ge=0, le=1_000_000)
+    primary_release_funding: float = Field(1000, ge=0, le=1_000_000)
+    textbook_match_funding: float = Field(2000, ge=0, le=1_000_000)
+
+
+class Weights(Strict):
+    """Weights of the soft goals S1–S4 in the objective (an extension of CONTRACT.md)."""
+
+    spread: int = Field(20, ge=0, le=10_000)
+    preferences: int = Field(10, ge=0, le=10_000)
+    travel: int = Field(1, ge=0, le=10_000)
+    cost: int = Field(1, ge=0, le=10_000)
+
+
+class School(Strict):
+    id: Id
+    name: Text
+    phase: Literal["primary", "secondary", "all-through"]
+    location: Location | None = None
+    terms: list[Term] | None = None
+    closures: list[DateOrRange] = []
+    blackouts: list[Blackout] = []
+    capacity: int = Field(1, ge=1, le=50)
+    prefer_days: list[Weekday] = []
+
+    @field_validator("terms")
+    @classmethod
+    def _terms(cls, v: list[Term] | None) -> list[Term] | None:
+        return None if v is None else _check_terms(v)
+
+
+class Commitment(Strict):
+    date: dt.date
+    slot: Slot = "day"
+    what: Text = "Commitment"
+
+
+class Person(Strict):
+    id: Id
+    name: Text
+    email: Annotated[str, Field(max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
+    school: Id
+    unavailable: list[DateOrRange] = []
+    commitments: list[Commitment] = []
+    prefer_days: list[Weekday] = []
+
+
+class Specialist(Person):
+    release_days: list[Weekday] = list(WEEKDAYS)
+    max_days_per_week: float | None = Field(None, ge=0.5, le=5)
+    sle: bool = False  # paid at the SLE day rate (a year-3+ specialist, seed 004)
+
+
+class Teacher(Person):
+    role: Literal["advocate", "headteacher", "teacher", "trainee"] = "teacher"
+    works: list[Weekday] = list(WEEKDAYS)
+    release_days: list[Weekday] | None = None
+    max_release_days: float | None = Field(None, ge=0, le=200)
+
+    @model_validator(mode="after")
+    def _release_within_works(self) -> Teacher:
+        if self.release_days is not None:
+            extra = [d for d in self.release_days if d not in self.works]
+            if extra:
+                raise ValueError(
+                    f"release_days {extra} are not days this teacher works ({self.works})"
+                )
+        return self
+
+
+class WorkGroupSchool(Strict):
+    school: Id
+    teachers: list[Id] = []
+    headteacher: Id | None = None
+
+
+ParamValue = Union[float, tuple[float, float]]
+
+
+class WorkGroup(Strict):
+    id: Id
+    name: Text | None = None
+    programme: Id
+    specialist: Id
+    schools: list[WorkGroupSchool] = Field(min_length=1)
+    from_: dt.date | None = Field(None, alias="from")
+    to: dt.date | None = None
+    venue: Id | None = None
+    params: dict[str, ParamValue] = {}
+
+    @model_validator(mode="after")
+    def _window(self) -> WorkGroup:
+        if self.from_ and self.to and self.to < self.from_:
+            raise ValueError(f"'to' ({self.to}) is before 'from' ({self.from_})")
+        return self
+
+    @field_validator("params")
+    @classmethod
+    def _ranges(cls, v: dict[str, ParamValue]) -> dict[str, ParamValue]:
+        for key, value in v.items():
+            if isinstance(value, tuple) and value[1] < value[0]:
+                raise ValueError(f"{key}: [min, max] has max below min")
+            lo = value[0] if isinstance(value, tuple) else value
+            if lo < 0 or (value[1] if isinstance(value, tuple) else value) > 1000:
+                raise ValueError(f"{key}: numbers must lie between 0 and 1000")
+        return v
+
+
+class Pin(Strict):
+    work_group: Id
+    kind: Literal["group", "visit", "headteachers"]
+    date: dt.date
+    slot: Slot
+    school: Id | None = None
+
+
+class Instance(Strict):
+    name: Id
+    hub: Hub
+    calendar: Calendar
+    rates: Rates = Rates()
+    weights: Weights = Weights()
+    max_same_day_km: float = Field(30, gt=0, le=1000)
+    schools: list[School] = Field(min_length=1)
+    specialists: list[Specialist] = Field(min_length=1)
+    teachers: list[Teacher] = []
+    work_groups: list[WorkGroup] = []
+    programmes: dict[str, Any] = {}
+    pinned: list[Pin] = []

@@ -1,0 +1,296 @@
+"""Load an instance file and report every problem in it at once.
+
+Problems are `(path, message)` pairs where the path reads like the YAML a user wrote:
+`work_groups[0].schools[1].teachers[0]`. Structure is checked by pydantic, then every
+cross-reference by `cross_reference_problems`, item by item, so one bad school does not
+hide a misspelt teacher elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from .instance import (
+    Hub,
+    Instance,
+    Pin,
+    School,
+    Specialist,
+    Teacher,
+    WorkGroup,
+)
+from .programmes import PROGRAMMES, programme_problems
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+class InstanceError(Exception):
+    """An instance that cannot be used, with every problem found in it."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        super().__init__("\n".join(f"{p}: {m}" if p else m for p, m in problems))
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that keeps dates as text, so pydantic reports an impossible date by field."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def read_raw(path: str | Path) -> dict[str, Any]:
+    """Parse a YAML or JSON file into plain data, or raise InstanceError."""
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InstanceError([("", f"{path}: larger than {MAX_FILE_BYTES // 2**20} MiB")])
+        text = path.read_text(encoding="utf-8")
+    except InstanceError:
+        raise
+    except FileNotFoundError:
+        raise InstanceError([("", f"{path}: no such file")]) from None
+    except IsADirectoryError:
+        raise InstanceError([("", f"{path}: is a directory, not an instance file")]) from None
+    except UnicodeDecodeError:
+        raise InstanceError([("", f"{path}: not UTF-8 text; save it as UTF-8")]) from None
+    except OSError as exc:
+        raise InstanceError([("", f"{path}: cannot be read ({exc.strerror})")]) from None
+    try:
+        if path.suffix.lower() == ".json":
+            raw = json.loads(text)
+        else:
+            raw = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except json.JSONDecodeError as exc:
+        raise InstanceError([("", f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})")]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or "cannot be parsed"
+        raise InstanceError([("", f"{path}: not valid YAML{where}: {problem}")]) from None
+    except RecursionError:
+        raise InstanceError([("", f"{path}: nested too deeply")]) from None
+    if not isinstance(raw, dict):
+        raise InstanceError([("", f"{path}: expected a mapping with name, hub, calendar, …")])
+    return raw
+
+
+def load_instance(path: str | Path) -> Instance:
+    """Read and fully validate an instance file."""
+    return parse_instance(read_raw(path))
+
+
+def _loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("function-after", "function-before") or str(part).startswith(
+            ("function-", "tagged-union", "union[", "tuple[")
+        ):
+            continue
+        else:
+            out += ("." if out else "") + ("from" if part == "from_" else str(part))
+    return out
+
+
+def _pydantic_problems(exc: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    for err in exc.errors(include_url=False):
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in ("date", "DateRange")))
+        path = _loc(loc)
+        if prefix:
+            path = prefix + ("" if path.startswith("[") or not path else ".") + path
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field; check its spelling against CONTRACT.md"
+        elif err["type"] == "string_pattern_mismatch" and "Id" not in msg:
+            msg = "ids use lowercase letters, digits and '-' only (at most 64 characters)"
+        elif err["type"].startswith("date"):
+            msg = f"{msg}; write dates as YYYY-MM-DD"
+        seen.setdefault(path, msg)  # one message per field: unions repeat themselves
+    return list(seen.items())
+
+
+def parse_instance(raw: dict[str, Any]) -> Instance:
+    """Validate plain data as an Instance, collecting every problem before raising."""
+    try:
+        instance = Instance.model_validate(raw)
+    except ValidationError as exc:
+        problems = _pydantic_problems(exc)
+        problems += cross_reference_problems(_partial(raw))
+        raise InstanceError(_dedupe(problems)) from None
+    problems = cross_reference_problems(instance)
+    if problems:
+        raise InstanceError(problems)
+    return instance
+
+
+def _dedupe(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return list(dict.fromkeys(problems))
+
+
+class _Partial(BaseModel):
+    """The parts of a broken instance that did parse, so cross-references can still be read."""
+
+    hub: Hub | None = None
+    schools: list[tuple[int, School]] = []
+    specialists: list[tuple[int, Specialist]] = []
+    teachers: list[tuple[int, Teacher]] = []
+    work_groups: list[tuple[int, WorkGroup]] = []
+    pinned: list[tuple[int, Pin]] = []
+    raw_ids: set[str] = set()
+
+
+def _partial(raw: dict[str, Any]) -> _Partial:
+    part = _Partial()
+    try:
+        part.hub = Hub.model_validate(raw.get("hub"))
+    except ValidationError:
+        pass
+    for key, model in (
+        ("schools", School),
+        ("specialists", Specialist),
+        ("teachers", Teacher),
+        ("work_groups", WorkGroup),
+        ("pinned", Pin),
+    ):
+        items = raw.get(key)
+        if not isinstance(items, list):
+            continue
+        good = []
+        for i, item in enumerate(items):
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                part.raw_ids.add(item["id"])
+            try:
+                good.append((i, TypeAdapter(model).validate_python(item)))
+            except ValidationError:
+                continue
+        setattr(part, key, good)
+    return part
+
+
+def cross_reference_problems(inst: Instance | _Partial) -> list[tuple[str, str]]:
+    """Every reference between parts of the instance that does not hold."""
+    if isinstance(inst, Instance):
+        part = _Partial(
+            hub=inst.hub,
+            schools=list(enumerate(inst.schools)),
+            specialists=list(enumerate(inst.specialists)),
+            teachers=list(enumerate(inst.teachers)),
+            work_groups=list(enumerate(inst.work_groups)),
+            pinned=list(enumerate(inst.pinned)),
+        )
+        complete = True
+    else:
+        part = inst
+        complete = False
+    problems: list[tuple[str, str]] = []
+
+    def missing(kind: str, ident: str) -> bool:
+        # In a broken file an id that exists but failed to parse is not reported twice.
+        return complete or ident not in part.raw_ids
+
+    schools = {s.id: s for _, s in part.schools}
+    specialists = {s.id: s for _, s in part.specialists}
+    teachers = {t.id: t for _, t in part.teachers}
+    wgs = {w.id: w for _, w in part.work_groups}
+
+    owners: Counter[str] = Counter()
+    for key in ("schools", "specialists", "teachers", "work_groups"):
+        for _, item in getattr(part, key):
+            owners[item.id] += 1
+    first_seen: set[str] = set()
+    for key in ("schools", "specialists", "teachers", "work_groups"):
+        for i, item in getattr(part, key):
+            if owners[item.id] > 1:
+                if item.id in first_seen:
+                    problems.append(
+                        (f"{key}[{i}].id", f"'{item.id}' is used more than once; ids must be unique across the instance")
+                    )
+                first_seen.add(item.id)
+
+    if part.hub and part.hub.tfm_lead and part.hub.tfm_lead not in specialists and missing("specialist", part.hub.tfm_lead):
+        problems.append(("hub.tfm_lead", f"'{part.hub.tfm_lead}' is not a specialist id; add them to specialists"))
+
+    for key, people in (("specialists", part.specialists), ("teachers", part.teachers)):
+        for i, person in people:
+            if person.school not in schools and missing("school", person.school):
+                problems.append((f"{key}[{i}].school", f"unknown school '{person.school}'"))
+
+    for i, wg in part.work_groups:
+        at = f"work_groups[{i}]"
+        programme = PROGRAMMES.get(wg.programme)
+        if programme is None:
+            problems.append(
+                (f"{at}.programme", f"unknown programme '{wg.programme}'; built-in: {', '.join(PROGRAMMES)}")
+            )
+        if wg.specialist not in specialists and missing("specialist", wg.specialist):
+            problems.append((f"{at}.specialist", f"unknown specialist '{wg.specialist}'"))
+        if wg.venue and wg.venue not in schools and missing("school", wg.venue):
+            problems.append((f"{at}.venue", f"unknown school '{wg.venue}'"))
+        seen_schools: set[str] = set()
+        seen_teachers: set[str] = set()
+        for j, ws in enumerate(wg.schools):
+            sat = f"{at}.schools[{j}]"
+            if ws.school in seen_schools:
+                problems.append((f"{sat}.school", f"'{ws.school}' is listed twice in this Work Group"))
+            seen_schools.add(ws.school)
+            if ws.school not in schools and missing("school", ws.school):
+                problems.append((f"{sat}.school", f"unknown school '{ws.school}'"))
+            named = [(f"{sat}.teachers[{k}]", t) for k, t in enumerate(ws.teachers)]
+            if ws.headteacher:
+                named.append((f"{sat}.headteacher", ws.headteacher))
+            for path, tid in named:
+                teacher = teachers.get(tid)
+                if teacher is None:
+                    if missing("teacher", tid):
+                        problems.append((path, f"unknown teacher '{tid}'"))
+                elif teacher.school != ws.school:
+                    problems.append((path, f"teacher '{tid}' works at {teacher.school}, not {ws.school}"))
+            for k, tid in enumerate(ws.teachers):
+                if tid in seen_teachers:
+                    problems.append((f"{sat}.teachers[{k}]", f"'{tid}' is listed twice in this Work Group"))
+                seen_teachers.add(tid)
+        if programme is not None:
+            problems += [(f"{at}.{p}", m) for p, m in programme_problems(programme, wg.params, len(wg.schools))]
+            if programme.has_headteachers and any(ws.headteacher for ws in wg.schools):
+                if part.hub is not None and not part.hub.tfm_lead:
+                    problems.append(
+                        ("hub.tfm_lead", f"{wg.id} has headteachers' meetings (R13), which the hub's TfM Lead leads; set hub.tfm_lead")
+                    )
+
+    for i, pin in part.pinned:
+        at = f"pinned[{i}]"
+        wg = wgs.get(pin.work_group)
+        if wg is None:
+            if missing("work group", pin.work_group):
+                problems.append((f"{at}.work_group", f"unknown work group '{pin.work_group}'"))
+            continue
+        programme = PROGRAMMES.get(wg.programme)
+        if pin.kind == "visit":
+            wg_schools = [s.school for s in wg.schools]
+            if pin.school is None:
+                problems.append((f"{at}.school", f"a pinned visit names the visited school, one of {wg_schools}"))
+            elif pin.school not in wg_schools:
+                problems.append((f"{at}.school", f"'{pin.school}' is not a school of {wg.id} ({wg_schools})"))
+        elif pin.school is not None:
+            problems.append((f"{at}.school", f"only a pinned visit names a school; remove it from this {pin.kind}"))
+        if programme is not None:
+            offered = {
+                "group": programme.has_group,
+                "visit": programme.has_visits,
+                "headteachers": programme.has_headteachers,
+            }[pin.kind]
+            if not offered:
+                problems.append((f"{at}.kind", f"{wg.programme} has no '{pin.kind}' sessions"))
+    return problems

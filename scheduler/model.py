@@ -1,0 +1,191 @@
+"""The CP-SAT model: time-indexed booleans over precomputed candidates.
+
+`x[activity, date, slot]` exists only where R1–R3 allow the whole activity to meet, so
+availability costs nothing in the model. Rules post their constraints (`rules.RULES`);
+the soft goals S1–S4 are built here as separate linear terms, each reported on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from .geo import round_trip_miles
+from .problem import Activity, PinSpec, Problem
+from .rules import RULES, candidate_slots, iso_week, units
+
+SOFT_GOALS = {
+    "S1": "spread",
+    "S2": "preferences",
+    "S3": "travel",
+    "S4": "cost",
+}
+
+
+@dataclass
+class Builder:
+    problem: Problem
+    model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+    cands: dict[str, list[tuple[dt.date, str, cp_model.IntVar]]] = field(default_factory=dict)
+    by_person_half: dict[tuple[str, dt.date, str], list] = field(default_factory=lambda: defaultdict(list))
+    by_venue_half: dict[tuple[str, dt.date, str], list] = field(default_factory=lambda: defaultdict(list))
+    by_person_day_venue: dict[tuple[str, dt.date], dict[str, list]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )
+    soft: dict[str, list] = field(default_factory=lambda: {k: [] for k in SOFT_GOALS})
+
+    def __post_init__(self) -> None:
+        for act in self.problem.activities:
+            xs = []
+            for day, slot in candidate_slots(self.problem, act):
+                x = self.model.new_bool_var(f"{act.key}@{day}:{slot}")
+                xs.append((day, slot, x))
+                halves = ("am", "pm") if slot == "day" else (slot,)
+                for h in halves:
+                    for person in act.attendees:
+                        self.by_person_half[(person, day, h)].append(x)
+                    self.by_venue_half[(act.venue, day, h)].append(x)
+                for person in act.attendees:
+                    self.by_person_day_venue[(person, day)][act.venue].append(x)
+            self.cands[act.key] = xs
+
+    # -- helpers the rules use -------------------------------------------------
+    def halves_of(self, act: Activity):
+        return sum(units(slot) * x for _, slot, x in self.cands[act.key])
+
+    def count_of(self, act: Activity):
+        return sum(x for _, _, x in self.cands[act.key])
+
+    def pin_var(self, pin: PinSpec):
+        key = f"{pin.wg}/{pin.kind}" + (f"/{pin.school}" if pin.kind == "visit" else "")
+        for day, slot, x in self.cands.get(key, ()):
+            if day == pin.date and slot == pin.slot:
+                return x
+        return None
+
+    @property
+    def num_variables(self) -> int:
+        return len(self.model.proto.variables)
+
+    # -- build -----------------------------------------------------------------
+    def build(self) -> Builder:
+        for rule in RULES:
+            rule.add(self)
+        self._spread()
+        self._preferences()
+        self._travel()
+        self._cost()
+        w = self.problem.weights
+        self.model.minimize(
+            w["spread"] * sum(self.soft["S1"])
+            + w["preferences"] * sum(self.soft["S2"])
+            + w["travel"] * sum(self.soft["S3"])
+            + w["cost"] * sum(self.soft["S4"])
+        )
+        return self
+
+    def _spread(self) -> None:
+        """S1: no long gap without a session (window coverage), no back-to-back visit weeks."""
+        p, m = self.problem, self.model
+        for wg in p.work_groups.values():
+            weeks = sorted({iso_week(d) for d in p.hub_days if wg.start <= d <= wg.end})
+            for act in wg.activities:
+                xs_by_week: dict[tuple[int, int], list] = defaultdict(list)
+                for day, _, x in self.cands[act.key]:
+                    xs_by_week[iso_week(day)].append(x)
+                expected = self._expected_sessions(act)
+                if expected >= 1 and weeks:
+                    span = max(2, math.ceil(1.5 * len(weeks) / expected))
+                    for i in range(0, max(1, len(weeks) - span + 1)):
+                        window = [x for w in weeks[i : i + span] for x in xs_by_week.get(w, ())]
+                        miss = m.new_bool_var(f"S1:miss:{act.key}:{i}")
+                        m.add(sum(window) + miss >= 1)
+                        self.soft["S1"].append(miss)
+                if act.kind == "visit":
+                    for w in sorted(xs_by_week):
+                        nxt = _next_week(w)
+                        if nxt in xs_by_week:
+                            both = m.new_bool_var(f"S1:b2b:{act.key}:{w}")
+                            m.add(sum(xs_by_week[w]) + sum(xs_by_week[nxt]) - 1 <= both)
+                            self.soft["S1"].append(both)
+
+    def _expected_sessions(self, act: Activity) -> int:
+        wg = self.problem.work_groups[act.wg]
+        r = wg.params
+        if act.kind == "group":
+            if "group_meetings" in r:
+                return int(r["group_meetings"][0])
+            from .rules import RULE
+
+            return len(RULE["R8"].cadence(self.problem, wg))
+        if act.kind == "visit":
+            by_days = math.ceil(r["school_days"][0]) if "school_days" in r else 0
+            return max(by_days, len(self.problem.wg_terms(wg, act.school, 10)))
+        return len(self.problem.wg_terms(wg, None, 10))
+
+    def _preferences(self) -> None:
+        """S2: one point per attendee or host school whose preferred weekdays a session misses."""
+        p = self.problem
+        for act in p.activities:
+            prefs = [p.people[x].prefer_days for x in act.attendees] + [p.schools[act.venue].prefer_days]
+            prefs = [pd for pd in prefs if pd]
+            if not prefs:
+                continue
+            for day, _, x in self.cands[act.key]:
+                wd = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()]
+                missed = sum(1 for pd in prefs if wd not in pd)
+                if missed:
+                    self.soft["S2"].append(missed * x)
+
+    def _travel(self) -> None:
+        """S3: miles the leader drives, one round trip per venue per date."""
+        p, m = self.problem, self.model
+        trips: dict[tuple[str, dt.date, str], list] = defaultdict(list)
+        acts_at: dict[tuple[str, dt.date, str], set[str]] = defaultdict(set)
+        for act in p.activities:
+            home = p.school_of(act.leader)
+            if act.venue == home:
+                continue
+            for day, _, x in self.cands[act.key]:
+                trips[(act.leader, day, act.venue)].append(x)
+                acts_at[(act.leader, day, act.venue)].add(act.key)
+        for key in sorted(trips):
+            leader, day, venue = key
+            miles = round_trip_miles(p.schools[p.school_of(leader)].location, p.schools[venue].location)
+            if not miles:
+                continue
+            xs = trips[key]
+            if len(acts_at[key]) == 1:  # one activity meets at most once a day there
+                self.soft["S3"].append(round(miles) * sum(xs))
+            else:
+                trip = m.new_bool_var(f"S3:trip:{leader}:{day}:{venue}")
+                for x in xs:
+                    m.add_implication(x, trip)
+                self.soft["S3"].append(round(miles) * trip)
+
+    def _cost(self) -> None:
+        """S4: pounds of teacher release beyond the funding each school receives per WG."""
+        p, m = self.problem, self.model
+        for wg in p.work_groups.values():
+            funding = p.funding.get(wg.programme.name, 0.0)
+            for school in wg.schools:
+                terms = []
+                for act in wg.activities:
+                    n = sum(1 for t in act.teachers if p.school_of(t) == school)
+                    if n:
+                        per_half = round(p.supply_rate * n / 2)
+                        terms += [per_half * units(slot) * x for _, slot, x in self.cands[act.key]]
+                if not terms:
+                    continue
+                excess = m.new_int_var(0, 10**7, f"S4:excess:{wg.id}:{school}")
+                m.add(excess >= sum(terms) - round(funding))
+                self.soft["S4"].append(excess)
+
+
+def _next_week(week: tuple[int, int]) -> tuple[int, int]:
+    monday = dt.date.fromisocalendar(week[0], week[1], 1) + dt.timedelta(days=7)
+    return iso_week(monday)

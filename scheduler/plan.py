@@ -1,0 +1,68 @@
+"""A plan: dated sessions, as plain data. Everything after the solver reads only this."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+STATUSES = ("optimal", "feasible", "infeasible", "unknown")
+
+
+@dataclass(frozen=True, order=True)
+class Session:
+    """One dated activity in one slot, as CONTRACT.md names its fields."""
+
+    date: dt.date
+    slot: str  # 'am' | 'pm' | 'day'
+    work_group: str
+    kind: str  # 'group' | 'visit' | 'headteachers' | 'development' | 'central'
+    school: str | None  # the visited school for a visit, else None
+    venue: str
+    specialist: str  # who leads it (the specialist, or the TfM Lead)
+    teachers: tuple[str, ...]
+    id: str = ""
+
+    @property
+    def days(self) -> float:
+        return 1.0 if self.slot == "day" else 0.5
+
+    @property
+    def halves(self) -> tuple[str, ...]:
+        return ("am", "pm") if self.slot == "day" else (self.slot,)
+
+    @property
+    def attendees(self) -> tuple[str, ...]:
+        return (self.specialist, *self.teachers)
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "work_group": self.work_group,
+            "kind": self.kind,
+            "date": self.date.isoformat(),
+            "slot": self.slot,
+            "venue": self.venue,
+            "school": self.school,
+            "specialist": self.specialist,
+            "teachers": list(self.teachers),
+        }
+
+
+@dataclass
+class Plan:
+    instance: str
+    status: str
+    sessions: list[Session] = field(default_factory=list)
+    objective: float | None = None
+    best_bound: float | None = None
+    solve_seconds: float = 0.0  # CP-SAT deterministic seconds: reproducible
+    wall_seconds: float = 0.0  # the wall clock, for people and benchmarks; never written to files
+    objective_terms: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    stats: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def gap(self) -> float | None:
+        if self.objective is None or self.best_bound is None:
+            return None
+        return abs(self.objective - self.best_bound) / max(1.0, abs(self.objective))
