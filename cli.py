@@ -68,7 +68,9 @@ def solve(instance: str, out_dir: str, time_limit: float, seed: int, workers: in
         _fail_invalid([("", str(exc))])
     started = time.perf_counter()
     problem = Problem.from_instance(inst)
-    plan = run(problem, SolveOptions(time_limit=time_limit, seed=seed, workers=workers, log=log))
+    plan = run(problem, SolveOptions(
+        time_limit=time_limit, seed=seed, workers=workers, log=log, progress=lambda line: click.echo(line, err=True)
+    ))
     wall = time.perf_counter() - started
     if plan.status == "unknown":
         click.echo(

@@ -130,6 +130,11 @@ def parse_instance(raw: dict[str, Any]) -> Instance:
         problems += cross_reference_problems(_partial(raw))
         raise InstanceError(_dedupe(problems)) from None
     problems = cross_reference_problems(instance)
+    problems += [
+        (f"programmes.{name}", "instance-defined programmes are not supported yet; use a built-in "
+         f"programme ({', '.join(PROGRAMMES)}) with params overrides")
+        for name in instance.programmes
+    ]
     if problems:
         raise InstanceError(problems)
     return instance
@@ -229,6 +234,8 @@ def cross_reference_problems(inst: Instance | _Partial) -> list[tuple[str, str]]
 
     for i, wg in part.work_groups:
         at = f"work_groups[{i}]"
+        if wg.id == "hub":
+            problems.append((f"{at}.id", "'hub' is reserved for the hub's totals in costs.csv; choose another id"))
         programme = PROGRAMMES.get(wg.programme)
         if programme is None:
             problems.append(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -11,6 +12,19 @@ from .model import SOFT_GOALS, Builder
 from .plan import Plan, Session
 from .problem import Problem
 from .rules import RULE, candidate_slots
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    """Reports each better plan on stderr once a solve has run for a few seconds."""
+
+    def __init__(self, report, after: float = 2.0):
+        super().__init__()
+        self._report, self._after, self._start = report, after, time.perf_counter()
+
+    def on_solution_callback(self) -> None:
+        elapsed = time.perf_counter() - self._start
+        if elapsed >= self._after:
+            self._report(f"  {elapsed:6.1f} s  plan with objective {self.objective_value:g} (bound {self.best_objective_bound:g})")
 
 
 @dataclass(frozen=True)
@@ -22,6 +36,7 @@ class SolveOptions:
     workers: int = 1
     log: bool = False
     first_solution: bool = False  # feasibility only: stop at the first plan found
+    progress: Callable[[str], None] | None = None  # called with a line per better plan on long runs
 
 
 def pin_problems(problem: Problem) -> list[str]:
@@ -63,7 +78,7 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions()) -> Plan:
     prm.stop_after_first_solution = options.first_solution
     if options.workers > 1:
         prm.interleave_search = True  # deterministic with several workers
-    code = solver.solve(builder.model)
+    code = solver.solve(builder.model, _Progress(options.progress) if options.progress else None)
     status = {
         cp_model.OPTIMAL: "optimal",
         cp_model.FEASIBLE: "feasible",

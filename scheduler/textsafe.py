@@ -1,0 +1,22 @@
+"""Text made safe for the files hubplan writes, shared by every exporter.
+
+Spreadsheets run a cell that starts with `=`, `+`, `-` or `@` (or tab/CR, which some strip
+before looking) as a formula: CSV formula injection. Ids cannot start so, but names and
+free text typed by users can, and a CSV is opened in Excel far more often than read.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(text: str) -> str:
+    """`text` for a CSV text cell: a leading apostrophe when a spreadsheet would run it as a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def strip_control(text: str) -> str:
+    """`text` without control characters (Unicode category Cc: C0, DEL and C1; tab and newlines too)."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cc")

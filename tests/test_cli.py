@@ -1,0 +1,161 @@
+"""End to end: the CLI on the bundled instances, as a user runs it."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import DATA, EXAMPLE, HUB, ROOT, SPEC
+
+
+def hubplan(*args: str) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, text=True, cwd=ROOT)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+def all_files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def solved(tmp_path_factory):
+    out = tmp_path_factory.mktemp("example") / "out"
+    proc = hubplan("solve", str(EXAMPLE), "--out", str(out), "--time-limit", "30")
+    assert proc.returncode == 0, proc.stderr
+    return out, proc
+
+
+def test_solve_writes_every_output(solved, example_instance):
+    out, proc = solved
+    assert proc.stdout.startswith("optimal:")
+    for name in ("plan.json", "plan.csv", "costs.csv", "report.html"):
+        assert (out / name).stat().st_size > 0, name
+    for folder, items in (
+        ("specialists", example_instance.specialists),
+        ("teachers", example_instance.teachers),
+        ("schools", example_instance.schools),
+        ("work-groups", example_instance.work_groups),
+    ):
+        for item in items:
+            assert (out / "calendars" / folder / f"{item.id}.ics").is_file()
+    plan = json.loads((out / "plan.json").read_text())
+    assert {"instance", "status", "objective", "best_bound", "solve_seconds", "sessions"} <= set(plan)
+    assert plan["status"] == "optimal"
+    keys = {"id", "work_group", "kind", "date", "slot", "venue", "school", "specialist", "teachers"}
+    assert all(keys <= set(s) for s in plan["sessions"])
+    assert len({s["id"] for s in plan["sessions"]}) == len(plan["sessions"])
+    with open(out / "plan.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["id"] for r in rows] == [s["id"] for s in plan["sessions"]]
+    assert set(plan["objective_terms"]) == {"S1 spread", "S2 preferences", "S3 travel", "S4 cost"}
+
+
+def test_check_passes_on_the_solved_plan(solved):
+    out, _ = solved
+    proc = hubplan("check", str(EXAMPLE), str(out / "plan.json"))
+    assert proc.returncode == 0, proc.stdout
+    assert proc.stdout.startswith("no violations")
+
+
+def test_check_reads_a_hand_made_csv(solved, tmp_path):
+    out, _ = solved
+    plan = json.loads((out / "plan.json").read_text())
+    path = tmp_path / "hand.csv"
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["work_group", "kind", "school", "date", "slot"])
+        for s in plan["sessions"]:
+            w.writerow([s["work_group"], s["kind"], s["school"] or "", s["date"], s["slot"]])
+    assert hubplan("check", str(EXAMPLE), str(path)).returncode == 0
+    # Move the pinned launch meeting to the afternoon: R11 (and nothing unreadable).
+    text = path.read_text().replace("sec-dev-1,group,,2026-11-05,am", "sec-dev-1,group,,2026-11-05,pm")
+    path.write_text(text)
+    proc = hubplan("check", str(EXAMPLE), str(path))
+    assert proc.returncode == 1
+    assert "R11: pinned[0]" in proc.stdout
+
+
+def test_check_rejects_an_unreadable_plan(tmp_path):
+    path = tmp_path / "plan.csv"
+    path.write_text("work_group,kind,school,date,slot\nsec-dev-1,visit,nowhere,2026-13-01,am\n")
+    proc = hubplan("check", str(EXAMPLE), str(path))
+    assert proc.returncode == 2
+    assert "row 2.school: sec-dev-1 has no visits to 'nowhere'" in proc.stderr
+
+
+def test_contract_example_solves_and_checks(tmp_path):
+    out = tmp_path / "out"
+    example = SPEC / "example-instance.yaml"
+    assert hubplan("solve", str(example), "--out", str(out)).returncode == 0
+    assert hubplan("check", str(example), str(out / "plan.json")).returncode == 0
+
+
+def test_same_input_and_seed_give_identical_files(solved, tmp_path):
+    out, _ = solved
+    again = tmp_path / "again"
+    assert hubplan("solve", str(EXAMPLE), "--out", str(again), "--time-limit", "30").returncode == 0
+    assert all_files(out) == all_files(again)
+
+
+def test_two_workers_reproduce_too(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for out in (a, b):
+        assert hubplan("solve", str(EXAMPLE), "--out", str(out), "--workers", "2", "--seed", "7").returncode == 0
+    assert all_files(a) == all_files(b)
+
+
+def test_resolve_replaces_output_but_refuses_a_foreign_folder(solved, tmp_path):
+    out, _ = solved
+    foreign = tmp_path / "home"
+    foreign.mkdir()
+    (foreign / "thesis.docx").write_text("precious")
+    proc = hubplan("solve", str(EXAMPLE), "--out", str(foreign))
+    assert proc.returncode == 2
+    assert (foreign / "thesis.docx").read_text() == "precious"
+
+
+def test_infeasible_spring_visit_is_explained(tmp_path):
+    raw = yaml.safe_load(EXAMPLE.read_text())
+    parkside = next(s for s in raw["schools"] if s["id"] == "parkside")
+    parkside["blackouts"].append({"from": "2027-01-04", "to": "2027-03-26", "reason": "Year 11 mocks"})
+    path = tmp_path / "clash.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    out = tmp_path / "out"
+    proc = hubplan("solve", str(path), "--out", str(out))
+    assert proc.returncode == 1
+    text = (out / "explanation.txt").read_text()
+    assert "R7" in text and "Parkside High School" in text and "spring term" in text
+    assert json.loads((out / "plan.json").read_text())["sessions"] == []
+
+
+def test_illegal_pin_is_named(tmp_path):
+    raw = yaml.safe_load(EXAMPLE.read_text())
+    raw["pinned"][0]["date"] = "2026-11-04"  # a Wednesday: Sam Jones is released Tue/Thu
+    path = tmp_path / "pin.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    proc = hubplan("solve", str(path), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 1
+    assert "R11: pinned[0]" in proc.stderr and "Sam Jones is not released" in proc.stderr
+
+
+@pytest.mark.parametrize("name", ["full-options.yaml", "defaults-only.yaml", "json-instance.json"])
+def test_hand_written_instances_solve(name, tmp_path):
+    path = DATA / name
+    out = tmp_path / "out"
+    proc = hubplan("solve", str(path), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert hubplan("check", str(path), str(out / "plan.json")).returncode == 0
+
+
+def test_bundled_hub_solves_and_checks(tmp_path):
+    out = tmp_path / "out"
+    proc = hubplan("solve", str(HUB), "--out", str(out), "--time-limit", "60")
+    assert proc.returncode == 0, proc.stderr
+    assert hubplan("check", str(HUB), str(out / "plan.json")).returncode == 0
