@@ -89,7 +89,9 @@ def solve(instance: str, out_dir: str, time_limit: float, seed: int, workers: in
     click.echo(f"{plan.status}: {len(plan.sessions)} sessions, objective {plan.objective:g}{gap}, {wall:.1f} s")
     for term, value in plan.objective_terms.items():
         click.echo(f"  {term:<16} {value:g}")
-    for note in plan.notes:
+    from scheduler.costs import missing_locations
+
+    for note in [*plan.notes, *missing_locations(inst, plan)]:
         click.echo(f"  note: {note}")
     click.echo(f"wrote {out_dir}")
 

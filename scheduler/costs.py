@@ -121,7 +121,7 @@ def _mileage(instance: Instance, plan: Plan) -> tuple[dict[tuple[str, str], floa
         if trip is None:
             for place in (base, venue):
                 if locations.get(place) is None:
-                    notes[f"mileage: school '{place}' has no location, so trips to or from it are not costed"] = None
+                    notes[f"school '{place}' has no location, so R12 travel and its mileage cannot be judged"] = None
             continue
         miles[(wg_id, leader)] += trip
     return miles, list(notes)

@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -38,6 +36,7 @@ from icalendar import Calendar, Event, Timezone, vCalAddress
 
 from models.instance import Commitment, Instance, Person
 from .plan import Plan, Session
+from .textsafe import clean_text
 
 PRODID = "-//hubplan//hubplan 0.1//EN"
 TZID = "Europe/London"
@@ -52,15 +51,6 @@ KIND_TITLES = {
     "development": "Development day",
     "central": "Central event",
 }
-
-_SPACES = re.compile(r"\s+")
-
-
-def clean_text(text: str) -> str:
-    """User text without control characters or lone surrogates, whitespace collapsed."""
-    kept = (" " if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in str(text))
-    return _SPACES.sub(" ", "".join(kept)).strip()
-
 
 def _hash_uid(*parts: str) -> str:
     """A UID made from a hash of `parts`, which never shows the parts themselves."""

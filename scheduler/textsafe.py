@@ -7,6 +7,7 @@ free text typed by users can, and a CSV is opened in Excel far more often than r
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -20,3 +21,13 @@ def safe_cell(text: str) -> str:
 def strip_control(text: str) -> str:
     """`text` without control characters (Unicode category Cc: C0, DEL and C1; tab and newlines too)."""
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cc")
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def clean_text(text: str) -> str:
+    """User text for calendars and reports: control characters and lone surrogates become
+    spaces, and runs of whitespace one space, so no text can start a new line or property."""
+    kept = (" " if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in str(text))
+    return _SPACES.sub(" ", "".join(kept)).strip()

@@ -198,7 +198,7 @@ def test_one_trip_across_work_groups_charged_to_the_first(inst):
 def test_missing_location_skips_the_trip_with_a_note(inst, plan):
     changed = with_changes(inst, schools={"brookvale": {"location": None}})
     assert missing_locations(changed, plan) == [
-        "mileage: school 'brookvale' has no location, so trips to or from it are not costed"
+        "school 'brookvale' has no location, so R12 travel and its mileage cannot be judged"
     ]
     lines = cost_lines(changed, plan)
     assert pick(lines, "pri-dev-1", "ria-patel", "mileage").amount == 0.0
