@@ -89,7 +89,13 @@ class Builder:
         return self
 
     def _spread(self) -> None:
-        """S1: no long gap without a session (window coverage), no back-to-back visit weeks."""
+        """S1: sessions evenly spaced through the window, visits never in back-to-back weeks.
+
+        With n sessions expected over W teaching weeks the ideal gap is g = W / n. Every run
+        of round(g) teaching weeks without a session costs 1 and every run of 1.5 g costs 2
+        more (a long gap), so bunching costs and even spacing costs nothing. Holiday weeks
+        are not teaching weeks, so a gap over Christmas is not held against a plan.
+        """
         p, m = self.problem, self.model
         for wg in p.work_groups.values():
             weeks = sorted({iso_week(d) for d in p.hub_days if wg.start <= d <= wg.end})
@@ -98,20 +104,21 @@ class Builder:
                 for day, _, x in self.cands[act.key]:
                     xs_by_week[iso_week(day)].append(x)
                 expected = self._expected_sessions(act)
-                if expected >= 1 and weeks:
-                    span = max(2, math.ceil(1.5 * len(weeks) / expected))
-                    for i in range(0, max(1, len(weeks) - span + 1)):
-                        window = [x for w in weeks[i : i + span] for x in xs_by_week.get(w, ())]
-                        miss = m.new_bool_var(f"S1:miss:{act.key}:{i}")
-                        m.add(sum(window) + miss >= 1)
-                        self.soft["S1"].append(miss)
+                if expected >= 2 and weeks:
+                    gap = len(weeks) / expected
+                    for span, cost in ((max(2, round(gap)), 1), (max(3, math.ceil(1.5 * gap)), 2)):
+                        for i in range(0, max(1, len(weeks) - span + 1)):
+                            window = [x for w in weeks[i : i + span] for x in xs_by_week.get(w, ())]
+                            miss = m.new_bool_var(f"S1:miss{span}:{act.key}:{i}")
+                            m.add(sum(window) + miss >= 1)
+                            self.soft["S1"].append(cost * miss)
                 if act.kind == "visit":
                     for w in sorted(xs_by_week):
                         nxt = _next_week(w)
                         if nxt in xs_by_week:
                             both = m.new_bool_var(f"S1:b2b:{act.key}:{w}")
                             m.add(sum(xs_by_week[w]) + sum(xs_by_week[nxt]) - 1 <= both)
-                            self.soft["S1"].append(both)
+                            self.soft["S1"].append(2 * both)
 
     def _expected_sessions(self, act: Activity) -> int:
         wg = self.problem.work_groups[act.wg]

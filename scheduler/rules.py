@@ -191,7 +191,8 @@ class R3NoDoubleBooking(Rule):
 
 
 class R4SupportDays(Rule):
-    """Secondary Development's 10 days and their split; embedding's 3 days a school."""
+    """Amounts: Secondary Development's 10 days and their split, embedding's 3 days a
+    school, and which visits may be whole days (primary visits are half-days)."""
 
     id, title = "R4", "support days"
 
@@ -216,6 +217,9 @@ class R4SupportDays(Rule):
                 b.model.add_linear_constraint(sum(total), int(2 * r["support_days"][0]), int(2 * min(r["support_days"][1], 1000)))
 
     def check(self, c: Checked) -> Iterator[Violation]:
+        for s, act in c.sessions_with_activity():
+            if s.kind == "visit" and s.slot not in act.slots:
+                yield Violation(self.id, f"{c.describe(s)}: {c.wg(s).programme.name} visits are half-days (am or pm)", s.work_group)
         for wg in c.problem.work_groups.values():
             r = wg.params
             ss = c.of_wg(wg.id)
@@ -506,7 +510,7 @@ class R12Travel(Rule):
             if not far:
                 continue
             at = {}
-            for v in {v for pair in far for v in pair}:
+            for v in sorted({v for pair in far for v in pair}):
                 at[v] = m.new_bool_var(f"at:{person}:{day}:{v}")
                 for x in by_venue[v]:
                     m.add_implication(x, at[v])

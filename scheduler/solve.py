@@ -73,7 +73,10 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions()) -> Plan:
     prm.random_seed = options.seed
     prm.max_deterministic_time = options.time_limit
     prm.max_time_in_seconds = 3 * options.time_limit + 30  # a safety net only
+    # On 2 cores the default search stalls at a weak bound; the full LP relaxation, added
+    # up front rather than lazily, proves the bundled hub optimal ~2x sooner (benchmarks/).
     prm.linearization_level = 2
+    prm.add_lp_constraints_lazily = False
     prm.log_search_progress = options.log
     prm.stop_after_first_solution = options.first_solution
     if options.workers > 1:

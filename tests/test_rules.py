@@ -140,6 +140,12 @@ def test_r3_venue_capacity(example_problem, example_plan):
     assert any("capacity" in v.message for v in found)
 
 
+def test_r4_primary_visits_are_half_days(example_problem, example_plan):
+    s = first(example_plan.sessions, kind="visit", work_group="pri-dev-1")
+    found = check_plan(example_problem, moved(example_plan.sessions, s, slot="day"))
+    assert any(v.rule == "R4" and "half-days" in v.message for v in found)
+
+
 def test_r3_commitment(example_problem, example_plan):
     """Sam Jones's central event on 2026-11-24 blocks that day."""
     s = _visit(example_plan, "oakfield")
