@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 SLOTS = ("am", "pm", "day")
@@ -52,7 +52,13 @@ class DateRange(Strict):
         return self
 
 
-DateOrRange = Union[dt.date, DateRange]
+# One date or an inclusive {from, to}: a dict is a range, anything else a date, so a bad
+# value gets one error about what it was meant to be. The tags are dropped from error paths.
+DATE_TAGS = ("date-value", "date-range")
+DateOrRange = Annotated[
+    Union[Annotated[dt.date, Tag("date-value")], Annotated[DateRange, Tag("date-range")]],
+    Discriminator(lambda v: "date-range" if isinstance(v, (dict, DateRange)) else "date-value"),
+]
 
 
 def expand_dates(items: list[DateOrRange] | tuple[DateOrRange, ...]) -> list[dt.date]:

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .instance import (
+    DATE_TAGS,
     Hub,
     Instance,
     Pin,
@@ -90,34 +91,28 @@ def load_instance(path: str | Path) -> Instance:
 
 
 def _loc(loc: tuple) -> str:
+    """A pydantic error location as the user wrote the field: `schools[1].closures[0]`."""
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("function-after", "function-before") or str(part).startswith(
-            ("function-", "tagged-union", "union[", "tuple[")
-        ):
-            continue
-        else:
+        elif part not in DATE_TAGS:
             out += ("." if out else "") + ("from" if part == "from_" else str(part))
     return out
 
 
-def _pydantic_problems(exc: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
+def _pydantic_problems(exc: ValidationError) -> list[tuple[str, str]]:
     seen: dict[str, str] = {}
     for err in exc.errors(include_url=False):
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in ("date", "DateRange")))
-        path = _loc(loc)
-        if prefix:
-            path = prefix + ("" if path.startswith("[") or not path else ".") + path
+        path = _loc(err["loc"])
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown field; check its spelling against CONTRACT.md"
-        elif err["type"] == "string_pattern_mismatch" and "Id" not in msg:
+        elif err["type"] == "string_pattern_mismatch":
             msg = "ids use lowercase letters, digits and '-' only (at most 64 characters)"
         elif err["type"].startswith("date"):
             msg = f"{msg}; write dates as YYYY-MM-DD"
-        seen.setdefault(path, msg)  # one message per field: unions repeat themselves
+        seen.setdefault(path, msg)  # one message per field
     return list(seen.items())
 
 
@@ -130,6 +125,7 @@ def parse_instance(raw: dict[str, Any]) -> Instance:
         problems += cross_reference_problems(_partial(raw))
         raise InstanceError(_dedupe(problems)) from None
     problems = cross_reference_problems(instance)
+    problems += window_problems(instance)
     problems += [
         (f"programmes.{name}", "instance-defined programmes are not supported yet; use a built-in "
          f"programme ({', '.join(PROGRAMMES)}) with params overrides")
@@ -138,6 +134,21 @@ def parse_instance(raw: dict[str, Any]) -> Instance:
     if problems:
         raise InstanceError(problems)
     return instance
+
+
+def window_problems(inst: Instance) -> list[tuple[str, str]]:
+    """Work Group windows that miss the hub's year altogether."""
+    start = min(t.start for t in inst.calendar.terms)
+    end = max(t.end for t in inst.calendar.terms)
+    out = []
+    for i, wg in enumerate(inst.work_groups):
+        lo, hi = wg.from_ or start, wg.to or end
+        if hi < start or lo > end:
+            out.append(
+                (f"work_groups[{i}].{'from' if lo > end else 'to'}",
+                 f"the window {lo}..{hi} lies outside the hub's terms {start}..{end}")
+            )
+    return out
 
 
 def _dedupe(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import holidays
 
-from models.instance import Term, expand_dates
+from models.instance import Term
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -81,7 +81,3 @@ def school_days(
 
 def calendar_years(terms: list[Term]) -> tuple[int, ...]:
     return tuple(range(min(t.start.year for t in terms), max(t.end.year for t in terms) + 1))
-
-
-def closure_dates(items) -> list[dt.date]:
-    return expand_dates(items)

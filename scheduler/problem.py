@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from models.instance import WEEKDAYS, Instance, expand_dates
+from models.instance import WEEKDAYS, Instance, Specialist, expand_dates
 from models.programmes import PROGRAMMES, Programme, Range
 
 from .calendar import (
@@ -19,7 +19,6 @@ from .calendar import (
     half_terms,
     school_days,
     term_periods,
-    weekday_name,
 )
 
 KIND_LABEL = {"group": "group meeting", "visit": "visit", "headteachers": "headteachers' meeting"}
@@ -189,7 +188,7 @@ class Problem:
 
         people: dict[str, PersonCal] = {}
         for p in [*inst.specialists, *inst.teachers]:
-            is_spec = p in inst.specialists
+            is_spec = isinstance(p, Specialist)
             works = frozenset(getattr(p, "works", WEEKDAYS))
             release = p.release_days if p.release_days is not None else works
             busy = {(c.date, h) for c in p.commitments for h in (("am", "pm") if c.slot == "day" else (c.slot,))}
@@ -268,7 +267,3 @@ class Problem:
             supply_rate=inst.rates.supply_cover_day,
             funding={name: release_funding(name, inst.rates) for name in PROGRAMMES},
         )
-
-
-def weekday(day: dt.date) -> str:
-    return weekday_name(day)

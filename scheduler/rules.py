@@ -437,11 +437,11 @@ class R9SpecialistLoad(Rule):
         weekly: dict[tuple[str, tuple[int, int]], list] = defaultdict(list)
         for act in b.problem.activities:
             for day, slot, x in b.cands[act.key]:
-                weekly[(act.leader, iso_week(day))].append(units(slot) * x)
+                weekly[(act.leader, iso_week(day))].append((units(slot), x))
         for (person, _), terms in weekly.items():
             cap = b.problem.people[person].max_days_per_week
-            if cap is not None and len(terms) > 1:
-                b.model.add(sum(terms) <= int(2 * cap))
+            if cap is not None and sum(u for u, _ in terms) > 2 * cap:  # else it cannot bind
+                b.model.add(sum(u * x for u, x in terms) <= int(2 * cap))
 
     def check(self, c: Checked) -> Iterator[Violation]:
         weekly: dict[tuple[str, tuple[int, int]], int] = defaultdict(int)

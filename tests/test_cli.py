@@ -177,3 +177,36 @@ def test_bundled_hub_solves_and_checks(tmp_path):
     proc = hubplan("solve", str(HUB), "--out", str(out), "--time-limit", "60")
     assert proc.returncode == 0, proc.stderr
     assert hubplan("check", str(HUB), str(out / "plan.json")).returncode == 0
+
+
+def test_no_plan_within_the_time_limit_exits_3(tmp_path):
+    out = tmp_path / "out"
+    proc = hubplan("solve", str(HUB), "--out", str(out), "--time-limit", "0.1")
+    assert proc.returncode == 3
+    assert "No plan found within the time limit" in proc.stderr
+    assert not out.exists()
+
+
+def test_every_solved_calendar_parses_with_two_parsers(solved):
+    from icalendar import Calendar
+    from ical.calendar_stream import IcsCalendarStream
+
+    out, _ = solved
+    plan = json.loads((out / "plan.json").read_text())
+    feeds = sorted((out / "calendars").rglob("*.ics"))
+    assert feeds
+    seen_uids: dict[str, str] = {}
+    for path in feeds:
+        data = path.read_bytes()
+        assert data.endswith(b"\r\n") and b"\n" not in data.replace(b"\r\n", b"")
+        strict = IcsCalendarStream.calendar_from_ics(data.decode())
+        loose = Calendar.from_ical(data)
+        events = loose.walk("VEVENT")
+        assert len(strict.events) == len(events)
+        for ev in events:
+            uid = str(ev["UID"])
+            assert seen_uids.setdefault(uid, str(ev["SUMMARY"])) == str(ev["SUMMARY"])
+    work_group_events = sum(
+        len(Calendar.from_ical(p.read_bytes()).walk("VEVENT")) for p in (out / "calendars" / "work-groups").glob("*.ics")
+    )
+    assert work_group_events == len(plan["sessions"])

@@ -109,6 +109,14 @@ CASES = {
         lambda r: r["hub"].__setitem__("tfm_lead", "nobody"),
         "hub.tfm_lead: 'nobody' is not a specialist id",
     ),
+    "impossible pinned date": (
+        lambda r: r["pinned"][0].__setitem__("date", "2026-11-31"),
+        "pinned[0].date: Input should be a valid date",
+    ),
+    "window outside the year": (
+        lambda r: r["work_groups"][0].update({"from": "2027-09-01", "to": "2027-12-01"}),
+        "work_groups[0].from: the window 2027-09-01..2027-12-01 lies outside the hub's terms 2026-09-03..2027-07-21",
+    ),
     "pinned visit without school": (
         lambda r: r["pinned"].append({"work_group": "sec-dev-1", "kind": "visit", "date": "2026-11-10", "slot": "am"}),
         "pinned[1].school: a pinned visit names the visited school",

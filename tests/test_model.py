@@ -1,0 +1,66 @@
+"""The model really enforces the rules: tighten one, and the old plan breaks it while the
+new plan keeps it."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from conftest import EXAMPLE
+from models.load import parse_instance
+from scheduler.check import check_plan
+from scheduler.problem import Problem
+from scheduler.solve import SolveOptions, solve
+
+
+def _tightened(change) -> Problem:
+    raw = yaml.safe_load(EXAMPLE.read_text())
+    change(raw)
+    return Problem.from_instance(parse_instance(raw))
+
+
+def _person(raw, pid):
+    return next(p for p in raw["specialists"] + raw["teachers"] if p["id"] == pid)
+
+
+def _unavailable_on_old_visits(raw, plan, teacher="alex-khan", school="oakfield"):
+    days = [s.date.isoformat() for s in plan.sessions if s.kind == "visit" and s.school == school]
+    _person(raw, teacher).update(unavailable=days)
+
+
+# Each change tightens one rule so that the solver's plan for the example breaks it.
+TIGHTER = {
+    # Alex Khan is away on every date Oakfield was visited.
+    "R2": _unavailable_on_old_visits,
+    # 9 support days instead of 10.
+    "R4": lambda r, plan: r["work_groups"][0].update(params={"support_days": 9}),
+    # Group meetings of one WG at least 60 days apart.
+    "R8": lambda r, plan: r["work_groups"][0].update(params={"group_gap_days": 60}),
+    # Sam Jones may lead only half a day a week: no whole-day visits any more.
+    "R9": lambda r, plan: _person(r, "sam-jones").update(max_days_per_week=0.5),
+    # Alex Khan: 5.5 release days, with 9–10 support days to share.
+    "R10": lambda r, plan: (
+        _person(r, "alex-khan").update(max_release_days=5.5),
+        r["work_groups"][0].update(params={"support_days": [9, 10]}),
+    ),
+    # Venues 1.5 km apart or more may not share a date for one person.
+    "R12": lambda r, plan: r.update(max_same_day_km=1.5),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(TIGHTER, key=lambda r: int(r[1:])))
+def test_model_enforces(rule, example_plan):
+    problem = _tightened(lambda raw: TIGHTER[rule](raw, example_plan))
+    assert rule in {v.rule for v in check_plan(problem, example_plan.sessions)}, "the old plan should break it"
+    plan = solve(problem, SolveOptions(time_limit=30))
+    assert plan.status in ("optimal", "feasible")
+    assert check_plan(problem, plan.sessions) == []
+
+
+def test_split_of_support_days_is_the_solvers_choice(example_plan):
+    """S4 prefers the split with least release beyond funding: 2 group days, 4 + 4 at schools."""
+    sec = [s for s in example_plan.sessions if s.work_group == "sec-dev-1"]
+    group = sum(s.days for s in sec if s.kind == "group")
+    per_school = {sch: sum(s.days for s in sec if s.school == sch) for sch in ("oakfield", "parkside")}
+    assert group + sum(per_school.values()) == 10
+    assert (group, per_school) == (2, {"oakfield": 4, "parkside": 4})
