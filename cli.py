@@ -14,7 +14,9 @@ EXIT_OK, EXIT_NO_PLAN, EXIT_INVALID, EXIT_TIME_LIMIT = 0, 1, 2, 3
 def _fail_invalid(problems: list[tuple[str, str]]) -> None:
     for path, message in problems:
         click.echo(f"{path}: {message}" if path else message, err=True)
-    click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found; nothing was written.", err=True)
+    click.echo(
+        f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found; nothing was written.", err=True
+    )
     sys.exit(EXIT_INVALID)
 
 
@@ -46,17 +48,35 @@ def validate(instance: str) -> None:
 
 @main.command()
 @click.argument("instance", type=click.Path(dir_okay=False))
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the outputs.")
-@click.option("--time-limit", type=click.FloatRange(0.1, 86_400), default=60.0, show_default=True,
-              help="Search budget in CP-SAT deterministic seconds (about seconds of one core), so runs reproduce.")
-@click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=0, show_default=True, help="Random seed of the search.")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Search threads; results stay reproducible for any number.")
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the outputs."
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(0.1, 86_400),
+    default=60.0,
+    show_default=True,
+    help="Search budget in CP-SAT deterministic seconds (about seconds of one core), so runs reproduce.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**31 - 1),
+    default=0,
+    show_default=True,
+    help="Random seed of the search.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Search threads; results stay reproducible for any number.",
+)
 @click.option("--log", is_flag=True, help="Print CP-SAT's search log.")
 def solve(instance: str, out_dir: str, time_limit: float, seed: int, workers: int, log: bool) -> None:
     """Plan every session of INSTANCE and write plan, calendars, costs and report to --out."""
     from scheduler.explain import explain_infeasible
-    from scheduler.export import OutputFolderError, render_outputs, write_atomically, writable_output
+    from scheduler.export import OutputFolderError, render_outputs, writable_output, write_atomically
     from scheduler.problem import Problem
     from scheduler.solve import SolveOptions
     from scheduler.solve import solve as run
@@ -68,9 +88,16 @@ def solve(instance: str, out_dir: str, time_limit: float, seed: int, workers: in
         _fail_invalid([("", str(exc))])
     started = time.perf_counter()
     problem = Problem.from_instance(inst)
-    plan = run(problem, SolveOptions(
-        time_limit=time_limit, seed=seed, workers=workers, log=log, progress=lambda line: click.echo(line, err=True)
-    ))
+    plan = run(
+        problem,
+        SolveOptions(
+            time_limit=time_limit,
+            seed=seed,
+            workers=workers,
+            log=log,
+            progress=lambda line: click.echo(line, err=True),
+        ),
+    )
     wall = time.perf_counter() - started
     if plan.status == "unknown":
         click.echo(
@@ -86,7 +113,9 @@ def solve(instance: str, out_dir: str, time_limit: float, seed: int, workers: in
         click.echo(f"No plan satisfies every rule; see {Path(out_dir) / 'explanation.txt'}.", err=True)
         sys.exit(EXIT_NO_PLAN)
     gap = f", gap {plan.gap:.2%}" if plan.gap else ""
-    click.echo(f"{plan.status}: {len(plan.sessions)} sessions, objective {plan.objective:g}{gap}, {wall:.1f} s")
+    click.echo(
+        f"{plan.status}: {len(plan.sessions)} sessions, objective {plan.objective:g}{gap}, {wall:.1f} s"
+    )
     for term, value in plan.objective_terms.items():
         click.echo(f"  {term:<16} {value:g}")
     from scheduler.costs import missing_locations
@@ -114,7 +143,9 @@ def check(instance: str, plan: str) -> None:
     for v in violations:
         click.echo(str(v))
     if violations:
-        click.echo(f"{len(violations)} violation{'s' if len(violations) != 1 else ''} in {len(sessions)} sessions")
+        click.echo(
+            f"{len(violations)} violation{'s' if len(violations) != 1 else ''} in {len(sessions)} sessions"
+        )
         sys.exit(EXIT_NO_PLAN)
     click.echo(f"no violations in {len(sessions)} sessions")
 

@@ -13,7 +13,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT = [ROOT / "instances" / "example-hub-2026-27.yaml", ROOT / "instances" / "north-east-hub-2026-27.yaml"]
+DEFAULT = [
+    ROOT / "instances" / "example-hub-2026-27.yaml",
+    ROOT / "instances" / "north-east-hub-2026-27.yaml",
+]
 
 CHILD = r"""
 import json, resource, sys, time
@@ -41,26 +44,50 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=60)
     ap.add_argument("--workers", type=int, default=1)
     args = ap.parse_args()
-    head = ("instance", "WGs", "sessions", "variables", "constraints", "status", "objective", "gap", "seconds", "peak MB")
+    head = (
+        "instance",
+        "WGs",
+        "sessions",
+        "variables",
+        "constraints",
+        "status",
+        "objective",
+        "gap",
+        "seconds",
+        "peak MB",
+    )
     rows = []
     for path in args.instances:
         out = subprocess.run(
             [sys.executable, "-c", CHILD, str(ROOT), str(path), str(args.time_limit), str(args.workers)],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        rows.append((
-            path.stem, r["work_groups"], r["sessions"], r["variables"], r["constraints"], r["status"],
-            "–" if r["objective"] is None else f"{r['objective']:g}",
-            "–" if r["gap"] is None else f"{r['gap']:.2%}", f"{r['seconds']:.2f}", f"{r['peak_mb']:.0f}",
-        ))
+        rows.append(
+            (
+                path.stem,
+                r["work_groups"],
+                r["sessions"],
+                r["variables"],
+                r["constraints"],
+                r["status"],
+                "–" if r["objective"] is None else f"{r['objective']:g}",
+                "–" if r["gap"] is None else f"{r['gap']:.2%}",
+                f"{r['seconds']:.2f}",
+                f"{r['peak_mb']:.0f}",
+            )
+        )
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
     line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
     print(line(head))
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in rows:
         print(line(r))
-    print(f"\n(time limit {args.time_limit:g} deterministic s, {args.workers} worker(s); seconds = load + expand + build + solve)")
+    print(
+        f"\n(time limit {args.time_limit:g} deterministic s, {args.workers} worker(s); seconds = load + expand + build + solve)"
+    )
 
 
 if __name__ == "__main__":

@@ -68,9 +68,7 @@ def expand_dates(items: list[DateOrRange] | tuple[DateOrRange, ...]) -> list[dt.
         if isinstance(item, dt.date):
             out.append(item)
         else:
-            out.extend(
-                item.from_ + dt.timedelta(days=k) for k in range((item.to - item.from_).days + 1)
-            )
+            out.extend(item.from_ + dt.timedelta(days=k) for k in range((item.to - item.from_).days + 1))
     return out
 
 
@@ -98,9 +96,7 @@ class Term(Strict):
             if b < a:
                 raise ValueError(f"half_term ends ({b}) before it starts ({a})")
             if a <= self.start or b >= self.end:
-                raise ValueError(
-                    f"half_term {a}..{b} must lie inside the term {self.start}..{self.end}"
-                )
+                raise ValueError(f"half_term {a}..{b} must lie inside the term {self.start}..{self.end}")
         return self
 
 
@@ -217,9 +213,7 @@ class Teacher(Person):
         if self.release_days is not None:
             extra = [d for d in self.release_days if d not in self.works]
             if extra:
-                raise ValueError(
-                    f"release_days {extra} are not days this teacher works ({self.works})"
-                )
+                raise ValueError(f"release_days {extra} are not days this teacher works ({self.works})")
         return self
 
 

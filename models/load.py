@@ -127,8 +127,11 @@ def parse_instance(raw: dict[str, Any]) -> Instance:
     problems = cross_reference_problems(instance)
     problems += window_problems(instance)
     problems += [
-        (f"programmes.{name}", "instance-defined programmes are not supported yet; use a built-in "
-         f"programme ({', '.join(PROGRAMMES)}) with params overrides")
+        (
+            f"programmes.{name}",
+            "instance-defined programmes are not supported yet; use a built-in "
+            f"programme ({', '.join(PROGRAMMES)}) with params overrides",
+        )
         for name in instance.programmes
     ]
     if problems:
@@ -145,8 +148,10 @@ def window_problems(inst: Instance) -> list[tuple[str, str]]:
         lo, hi = wg.from_ or start, wg.to or end
         if hi < start or lo > end:
             out.append(
-                (f"work_groups[{i}].{'from' if lo > end else 'to'}",
-                 f"the window {lo}..{hi} lies outside the hub's terms {start}..{end}")
+                (
+                    f"work_groups[{i}].{'from' if lo > end else 'to'}",
+                    f"the window {lo}..{hi} lies outside the hub's terms {start}..{end}",
+                )
             )
     return out
 
@@ -231,12 +236,22 @@ def cross_reference_problems(inst: Instance | _Partial) -> list[tuple[str, str]]
             if owners[item.id] > 1:
                 if item.id in first_seen:
                     problems.append(
-                        (f"{key}[{i}].id", f"'{item.id}' is used more than once; ids must be unique across the instance")
+                        (
+                            f"{key}[{i}].id",
+                            f"'{item.id}' is used more than once; ids must be unique across the instance",
+                        )
                     )
                 first_seen.add(item.id)
 
-    if part.hub and part.hub.tfm_lead and part.hub.tfm_lead not in specialists and missing("specialist", part.hub.tfm_lead):
-        problems.append(("hub.tfm_lead", f"'{part.hub.tfm_lead}' is not a specialist id; add them to specialists"))
+    if (
+        part.hub
+        and part.hub.tfm_lead
+        and part.hub.tfm_lead not in specialists
+        and missing("specialist", part.hub.tfm_lead)
+    ):
+        problems.append(
+            ("hub.tfm_lead", f"'{part.hub.tfm_lead}' is not a specialist id; add them to specialists")
+        )
 
     for key, people in (("specialists", part.specialists), ("teachers", part.teachers)):
         for i, person in people:
@@ -246,7 +261,9 @@ def cross_reference_problems(inst: Instance | _Partial) -> list[tuple[str, str]]
     for i, wg in part.work_groups:
         at = f"work_groups[{i}]"
         if wg.id == "hub":
-            problems.append((f"{at}.id", "'hub' is reserved for the hub's totals in costs.csv; choose another id"))
+            problems.append(
+                (f"{at}.id", "'hub' is reserved for the hub's totals in costs.csv; choose another id")
+            )
         programme = PROGRAMMES.get(wg.programme)
         if programme is None:
             problems.append(
@@ -280,11 +297,16 @@ def cross_reference_problems(inst: Instance | _Partial) -> list[tuple[str, str]]
                     problems.append((f"{sat}.teachers[{k}]", f"'{tid}' is listed twice in this Work Group"))
                 seen_teachers.add(tid)
         if programme is not None:
-            problems += [(f"{at}.{p}", m) for p, m in programme_problems(programme, wg.params, len(wg.schools))]
+            problems += [
+                (f"{at}.{p}", m) for p, m in programme_problems(programme, wg.params, len(wg.schools))
+            ]
             if programme.has_headteachers and any(ws.headteacher for ws in wg.schools):
                 if part.hub is not None and not part.hub.tfm_lead:
                     problems.append(
-                        ("hub.tfm_lead", f"{wg.id} has headteachers' meetings (R13), which the hub's TfM Lead leads; set hub.tfm_lead")
+                        (
+                            "hub.tfm_lead",
+                            f"{wg.id} has headteachers' meetings (R13), which the hub's TfM Lead leads; set hub.tfm_lead",
+                        )
                     )
 
     for i, pin in part.pinned:
@@ -298,11 +320,15 @@ def cross_reference_problems(inst: Instance | _Partial) -> list[tuple[str, str]]
         if pin.kind == "visit":
             wg_schools = [s.school for s in wg.schools]
             if pin.school is None:
-                problems.append((f"{at}.school", f"a pinned visit names the visited school, one of {wg_schools}"))
+                problems.append(
+                    (f"{at}.school", f"a pinned visit names the visited school, one of {wg_schools}")
+                )
             elif pin.school not in wg_schools:
                 problems.append((f"{at}.school", f"'{pin.school}' is not a school of {wg.id} ({wg_schools})"))
         elif pin.school is not None:
-            problems.append((f"{at}.school", f"only a pinned visit names a school; remove it from this {pin.kind}"))
+            problems.append(
+                (f"{at}.school", f"only a pinned visit names a school; remove it from this {pin.kind}")
+            )
         if programme is not None:
             offered = {
                 "group": programme.has_group,

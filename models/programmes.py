@@ -30,9 +30,13 @@ class Programme:
     def resolve(self, params: dict[str, float | tuple[float, float]]) -> dict[str, Range]:
         out = dict(self.defaults)
         for key, value in params.items():
-            out[key] = (float(value[0]), float(value[1])) if isinstance(value, tuple) else (
-                float(value),
-                float(value),
+            out[key] = (
+                (float(value[0]), float(value[1]))
+                if isinstance(value, tuple)
+                else (
+                    float(value),
+                    float(value),
+                )
             )
         return out
 

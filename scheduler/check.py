@@ -51,7 +51,9 @@ class Checked:
         base = wg.activity(s.kind, s.school if s.kind == "visit" else None)
         if base is None:
             return None
-        return Activity(base.key, base.wg, base.kind, base.school, s.venue, s.specialist, s.teachers, base.slots)
+        return Activity(
+            base.key, base.wg, base.kind, base.school, s.venue, s.specialist, s.teachers, base.slots
+        )
 
     def sessions_with_activity(self):
         for s in sorted(self.sessions):
@@ -88,7 +90,9 @@ def read_plan(path: str | Path, problem: Problem) -> list[Session]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InstanceError([("", f"{path}: cannot be read as UTF-8 text ({exc.__class__.__name__})")]) from None
+        raise InstanceError(
+            [("", f"{path}: cannot be read as UTF-8 text ({exc.__class__.__name__})")]
+        ) from None
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)
@@ -96,13 +100,22 @@ def read_plan(path: str | Path, problem: Problem) -> list[Session]:
             if not isinstance(rows, list):
                 raise TypeError
         except (json.JSONDecodeError, KeyError, TypeError):
-            raise InstanceError([("", f"{path}: not a plan.json (an object with a 'sessions' list)")]) from None
+            raise InstanceError(
+                [("", f"{path}: not a plan.json (an object with a 'sessions' list)")]
+            ) from None
         where = [f"sessions[{i}]" for i in range(len(rows))]
     else:
         reader = csv.DictReader(io.StringIO(text))
         missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
-            raise InstanceError([("", f"{path}: the CSV needs the columns {','.join(CSV_COLUMNS)}; missing {', '.join(missing)}")])
+            raise InstanceError(
+                [
+                    (
+                        "",
+                        f"{path}: the CSV needs the columns {','.join(CSV_COLUMNS)}; missing {', '.join(missing)}",
+                    )
+                ]
+            )
         rows = list(reader)
         where = [f"row {i + 2}" for i in range(len(rows))]
     problems: list[tuple[str, str]] = []

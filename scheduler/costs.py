@@ -121,7 +121,9 @@ def _mileage(instance: Instance, plan: Plan) -> tuple[dict[tuple[str, str], floa
         if trip is None:
             for place in (base, venue):
                 if locations.get(place) is None:
-                    notes[f"school '{place}' has no location, so R12 travel and its mileage cannot be judged"] = None
+                    notes[
+                        f"school '{place}' has no location, so R12 travel and its mileage cannot be judged"
+                    ] = None
             continue
         miles[(wg_id, leader)] += trip
     return miles, list(notes)
@@ -185,8 +187,15 @@ def cost_lines(instance: Instance, plan: Plan) -> list[CostLine]:
             distance = round(miles.get((wg.id, leader), 0.0), 1) + 0.0
             lines += [
                 CostLine(wg.id, leader, SPECIALIST, days, "day", day_rate, _money(days * day_rate)),
-                CostLine(wg.id, leader, MILEAGE, distance, "mile", r.mileage_per_mile,
-                         _money(distance * r.mileage_per_mile)),
+                CostLine(
+                    wg.id,
+                    leader,
+                    MILEAGE,
+                    distance,
+                    "mile",
+                    r.mileage_per_mile,
+                    _money(distance * r.mileage_per_mile),
+                ),
             ]
         total = sum(c.amount for c in lines if c.item in (RELEASE, SPECIALIST, MILEAGE))
         uncovered = sum(c.amount for c in lines if c.item in (BEYOND, SPECIALIST, MILEAGE))

@@ -33,10 +33,18 @@ def _period_gaps(p: Problem, act: Activity, periods: list[Period], rule: str, wh
 def _relax(p: Problem, act: Activity, t: Period) -> str:
     schools = dict.fromkeys([act.venue, *(p.school_of(x) for x in act.attendees)])
     blacks = sorted(
-        {f"{p.schools[s].name}'s blackout ({reason})" for s in schools for d, reason in p.schools[s].blackouts.items() if d in t}
+        {
+            f"{p.schools[s].name}'s blackout ({reason})"
+            for s in schools
+            for d, reason in p.schools[s].blackouts.items()
+            if d in t
+        }
     )
     hint = "shorten " + " or ".join(blacks) + ", or " if blacks else ""
-    return hint + "add release days for the people involved, or narrow the Work Group's window to skip this term."
+    return (
+        hint
+        + "add release days for the people involved, or narrow the Work Group's window to skip this term."
+    )
 
 
 def capacity_problems(p: Problem) -> list[str]:

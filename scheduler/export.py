@@ -22,7 +22,18 @@ from .plan import Plan
 from .report import report_html
 from .textsafe import safe_cell
 
-PLAN_CSV_COLUMNS = ("id", "work_group", "kind", "date", "weekday", "slot", "venue", "school", "specialist", "teachers")
+PLAN_CSV_COLUMNS = (
+    "id",
+    "work_group",
+    "kind",
+    "date",
+    "weekday",
+    "slot",
+    "venue",
+    "school",
+    "specialist",
+    "teachers",
+)
 
 
 def plan_json(plan: Plan) -> bytes:
@@ -49,8 +60,16 @@ def plan_csv(plan: Plan) -> bytes:
         w.writerow(
             safe_cell(str(v))
             for v in (
-                s.id, s.work_group, s.kind, s.date.isoformat(), s.date.strftime("%a").lower(),
-                s.slot, s.venue, s.school or "", s.specialist, ";".join(s.teachers),
+                s.id,
+                s.work_group,
+                s.kind,
+                s.date.isoformat(),
+                s.date.strftime("%a").lower(),
+                s.slot,
+                s.venue,
+                s.school or "",
+                s.specialist,
+                ";".join(s.teachers),
             )
         )
     return buf.getvalue().encode()

@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event, Timezone, vCalAddress
 
 from models.instance import Commitment, Instance, Person
+
 from .plan import Plan, Session
 from .textsafe import clean_text
 
@@ -51,6 +52,7 @@ KIND_TITLES = {
     "development": "Development day",
     "central": "Central event",
 }
+
 
 def _hash_uid(*parts: str) -> str:
     """A UID made from a hash of `parts`, which never shows the parts themselves."""
@@ -271,8 +273,7 @@ def calendar_files(
 
     tz = _vtimezone(
         instance,
-        [s.date for s, _ in sessions]
-        + [c.date for p in writer.people.values() for c in p.commitments],
+        [s.date for s, _ in sessions] + [c.date for p in writer.people.values() for c in p.commitments],
     )
     files: dict[str, bytes] = {}
     for folder, people in (("specialists", instance.specialists), ("teachers", instance.teachers)):

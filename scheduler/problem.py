@@ -191,7 +191,9 @@ class Problem:
             is_spec = isinstance(p, Specialist)
             works = frozenset(getattr(p, "works", WEEKDAYS))
             release = p.release_days if p.release_days is not None else works
-            busy = {(c.date, h) for c in p.commitments for h in (("am", "pm") if c.slot == "day" else (c.slot,))}
+            busy = {
+                (c.date, h) for c in p.commitments for h in (("am", "pm") if c.slot == "day" else (c.slot,))
+            }
             people[p.id] = PersonCal(
                 id=p.id,
                 name=p.name,
@@ -218,18 +220,37 @@ class Problem:
             all_teachers = tuple(t for ws in w.schools for t in ws.teachers)
             acts: list[Activity] = []
             if prog.has_group:
-                acts.append(Activity(f"{w.id}/group", w.id, "group", None, venue, w.specialist, all_teachers, ("am", "pm")))
+                acts.append(
+                    Activity(
+                        f"{w.id}/group", w.id, "group", None, venue, w.specialist, all_teachers, ("am", "pm")
+                    )
+                )
             if prog.has_visits:
                 for ws in w.schools:
                     acts.append(
                         Activity(
-                            f"{w.id}/visit/{ws.school}", w.id, "visit", ws.school, ws.school,
-                            w.specialist, tuple(ws.teachers), prog.visit_slots,
+                            f"{w.id}/visit/{ws.school}",
+                            w.id,
+                            "visit",
+                            ws.school,
+                            ws.school,
+                            w.specialist,
+                            tuple(ws.teachers),
+                            prog.visit_slots,
                         )
                     )
             if prog.has_headteachers and heads and inst.hub.tfm_lead:
                 acts.append(
-                    Activity(f"{w.id}/headteachers", w.id, "headteachers", None, venue, inst.hub.tfm_lead, heads, ("am", "pm"))
+                    Activity(
+                        f"{w.id}/headteachers",
+                        w.id,
+                        "headteachers",
+                        None,
+                        venue,
+                        inst.hub.tfm_lead,
+                        heads,
+                        ("am", "pm"),
+                    )
                 )
             wgs[w.id] = WorkGroupSpec(
                 id=w.id,

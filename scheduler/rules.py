@@ -86,7 +86,12 @@ class R1Calendar(Rule):
         out = [(f"not a school day at {p.schools[act.venue].name} (the venue)", p.schools[act.venue].days)]
         for person in act.attendees:
             school = p.school_of(person)
-            out.append((f"not a school day at {p.schools[school].name}, {p.people[person].name}'s school", p.schools[school].days))
+            out.append(
+                (
+                    f"not a school day at {p.schools[school].name}, {p.people[person].name}'s school",
+                    p.schools[school].days,
+                )
+            )
         return out
 
     def dates(self, p: Problem, act: Activity, wg: WorkGroupSpec) -> set[dt.date]:
@@ -113,7 +118,13 @@ class R2Release(Rule):
         out: list[tuple[str, Iterable[dt.date], bool]] = []
         for person in act.attendees:
             pc = p.people[person]
-            out.append((f"{pc.name} is not released on that weekday (releases: {', '.join(sorted(pc.release_days, key=_weekday_index)) or 'none'})", pc.release_days, True))
+            out.append(
+                (
+                    f"{pc.name} is not released on that weekday (releases: {', '.join(sorted(pc.release_days, key=_weekday_index)) or 'none'})",
+                    pc.release_days,
+                    True,
+                )
+            )
             out.append((f"{pc.name} is unavailable", pc.unavailable, False))
         for school in dict.fromkeys([act.venue, *(p.school_of(x) for x in act.attendees)]):
             out.append((f"inside a blackout at {p.schools[school].name}", p.schools[school].blackouts, False))
@@ -123,7 +134,8 @@ class R2Release(Rule):
         """The days (of those given) on which every attendee can be released."""
         parts = self.parts(p, act)
         return {
-            d for d in days
+            d
+            for d in days
             if all(((weekday_name(d) if allowed else d) in items) == allowed for _, items, allowed in parts)
         }
 
@@ -153,13 +165,15 @@ class R3NoDoubleBooking(Rule):
 
     def busy(self, p: Problem, act: Activity, day: dt.date, slot: str) -> list[str]:
         """Attendees with a fixed commitment in that slot."""
-        return [p.people[x].name for x in act.attendees if any((day, h) in p.people[x].busy for h in halves(slot))]
+        return [
+            p.people[x].name for x in act.attendees if any((day, h) in p.people[x].busy for h in halves(slot))
+        ]
 
     def add(self, b: Builder) -> None:
-        for (person, day, half), xs in b.by_person_half.items():
+        for xs in b.by_person_half.values():  # (person, date, half) -> sessions there
             if len(xs) > 1:
                 b.model.add_at_most_one(xs)
-        for (venue, day, half), xs in b.by_venue_half.items():
+        for (venue, _, _), xs in b.by_venue_half.items():
             cap = b.problem.schools[venue].capacity
             if len(xs) > cap:
                 b.model.add(sum(xs) <= cap)
@@ -176,15 +190,23 @@ class R3NoDoubleBooking(Rule):
             act = c.activity(s)
             if act is not None:
                 for name in self.busy(p, act, s.date, s.slot):
-                    yield Violation(self.id, f"{c.describe(s)}: {name} has a fixed commitment then", s.work_group)
+                    yield Violation(
+                        self.id, f"{c.describe(s)}: {name} has a fixed commitment then", s.work_group
+                    )
         for (x, day, h), ss in sorted(people.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
             if len(ss) > 1:
                 name = p.people[x].name if x in p.people else x
-                yield Violation(self.id, f"{name} is booked twice on {day} {h}: " + " and ".join(c.describe(s) for s in ss), ss[0].work_group)
+                yield Violation(
+                    self.id,
+                    f"{name} is booked twice on {day} {h}: " + " and ".join(c.describe(s) for s in ss),
+                    ss[0].work_group,
+                )
         for (v, day, h), ss in sorted(venues.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
             cap = p.schools[v].capacity if v in p.schools else 1
             if len(ss) > cap:
-                yield Violation(self.id, f"{v} hosts {len(ss)} sessions on {day} {h}, capacity {cap}", ss[0].work_group)
+                yield Violation(
+                    self.id, f"{v} hosts {len(ss)} sessions on {day} {h}, capacity {cap}", ss[0].work_group
+                )
 
 
 # --------------------------------------------------------------------------- R4–R8: how many, in what order
@@ -203,7 +225,9 @@ class R4SupportDays(Rule):
             group = wg.activity("group")
             if "group_days" in r and group is not None:
                 g = b.halves_of(group)
-                b.model.add_linear_constraint(g, int(2 * r["group_days"][0]), int(2 * min(r["group_days"][1], 1000)))
+                b.model.add_linear_constraint(
+                    g, int(2 * r["group_days"][0]), int(2 * min(r["group_days"][1], 1000))
+                )
                 total.append(g)
             if "school_days" in r:
                 for school in wg.schools:
@@ -211,30 +235,50 @@ class R4SupportDays(Rule):
                     if act is None:
                         continue
                     h = b.halves_of(act)
-                    b.model.add_linear_constraint(h, int(2 * r["school_days"][0]), int(2 * min(r["school_days"][1], 1000)))
+                    b.model.add_linear_constraint(
+                        h, int(2 * r["school_days"][0]), int(2 * min(r["school_days"][1], 1000))
+                    )
                     total.append(h)
             if "support_days" in r:
-                b.model.add_linear_constraint(sum(total), int(2 * r["support_days"][0]), int(2 * min(r["support_days"][1], 1000)))
+                b.model.add_linear_constraint(
+                    sum(total), int(2 * r["support_days"][0]), int(2 * min(r["support_days"][1], 1000))
+                )
 
     def check(self, c: Checked) -> Iterator[Violation]:
         for s, act in c.sessions_with_activity():
             if s.kind == "visit" and s.slot not in act.slots:
-                yield Violation(self.id, f"{c.describe(s)}: {c.wg(s).programme.name} visits are half-days (am or pm)", s.work_group)
+                yield Violation(
+                    self.id,
+                    f"{c.describe(s)}: {c.wg(s).programme.name} visits are half-days (am or pm)",
+                    s.work_group,
+                )
         for wg in c.problem.work_groups.values():
             r = wg.params
             ss = c.of_wg(wg.id)
             group = sum(units(s.slot) for s in ss if s.kind == "group")
             total = group
             if "group_days" in r and not in_range(group / 2, r["group_days"]):
-                yield Violation(self.id, f"{wg.id} has {days_text(group)} of group sessions; needs {range_text(r['group_days'])}", wg.id)
+                yield Violation(
+                    self.id,
+                    f"{wg.id} has {days_text(group)} of group sessions; needs {range_text(r['group_days'])}",
+                    wg.id,
+                )
             if "school_days" in r:
                 for school in wg.schools:
                     h = sum(units(s.slot) for s in ss if s.kind == "visit" and s.school == school)
                     total += h
                     if not in_range(h / 2, r["school_days"]):
-                        yield Violation(self.id, f"{wg.id} gives {c.problem.schools[school].name} {days_text(h)} of visits; needs {range_text(r['school_days'])}", wg.id)
+                        yield Violation(
+                            self.id,
+                            f"{wg.id} gives {c.problem.schools[school].name} {days_text(h)} of visits; needs {range_text(r['school_days'])}",
+                            wg.id,
+                        )
             if "support_days" in r and not in_range(total / 2, r["support_days"]):
-                yield Violation(self.id, f"{wg.id} has {days_text(total)} of support; needs {range_text(r['support_days'])}", wg.id)
+                yield Violation(
+                    self.id,
+                    f"{wg.id} has {days_text(total)} of support; needs {range_text(r['support_days'])}",
+                    wg.id,
+                )
 
 
 class R5GroupMeetings(Rule):
@@ -253,16 +297,34 @@ class R5GroupMeetings(Rule):
             groups = [s for s in c.of_wg(wg.id) if s.kind == "group"]
             for s in groups:
                 if s.slot == "day":
-                    yield Violation(self.id, f"{c.describe(s)}: group meetings are half-days (am or pm)", wg.id)
+                    yield Violation(
+                        self.id, f"{c.describe(s)}: group meetings are half-days (am or pm)", wg.id
+                    )
                 if s.venue != wg.venue:
-                    yield Violation(self.id, f"{c.describe(s)}: group meetings are held at {wg.venue}, not {s.venue}", wg.id)
+                    yield Violation(
+                        self.id,
+                        f"{c.describe(s)}: group meetings are held at {wg.venue}, not {s.venue}",
+                        wg.id,
+                    )
                 if s.specialist != wg.leader:
-                    yield Violation(self.id, f"{c.describe(s)}: led by {s.specialist}, not the WG's specialist {wg.leader}", wg.id)
+                    yield Violation(
+                        self.id,
+                        f"{c.describe(s)}: led by {s.specialist}, not the WG's specialist {wg.leader}",
+                        wg.id,
+                    )
                 missing = [t for t in wg.all_teachers if t not in s.teachers]
                 if missing:
-                    yield Violation(self.id, f"{c.describe(s)}: every teacher of the WG attends; missing {', '.join(missing)}", wg.id)
+                    yield Violation(
+                        self.id,
+                        f"{c.describe(s)}: every teacher of the WG attends; missing {', '.join(missing)}",
+                        wg.id,
+                    )
             if "group_meetings" in wg.params and not in_range(len(groups), wg.params["group_meetings"]):
-                yield Violation(self.id, f"{wg.id} has {len(groups)} group meetings; needs {range_text(wg.params['group_meetings'])}", wg.id)
+                yield Violation(
+                    self.id,
+                    f"{wg.id} has {len(groups)} group meetings; needs {range_text(wg.params['group_meetings'])}",
+                    wg.id,
+                )
 
 
 class R6LaunchFirst(Rule):
@@ -307,10 +369,15 @@ class R6LaunchFirst(Rule):
             groups = [s for s in ss if s.kind == "group"]
             for v in (s for s in ss if s.kind == "visit"):
                 if groups and not any(
-                    g.date < v.date or (g.date == v.date and g.slot == "am" and v.slot == "pm") for g in groups
+                    g.date < v.date or (g.date == v.date and g.slot == "am" and v.slot == "pm")
+                    for g in groups
                 ):
                     first = min(g.date for g in groups)
-                    yield Violation(self.id, f"{c.describe(v)} comes before {wg.id}'s first group meeting ({first})", wg.id)
+                    yield Violation(
+                        self.id,
+                        f"{c.describe(v)} comes before {wg.id}'s first group meeting ({first})",
+                        wg.id,
+                    )
 
 
 class R7TermlyContact(Rule):
@@ -348,11 +415,17 @@ class R7TermlyContact(Rule):
                     if n == 0:
                         yield Violation(self.id, f"{name} gets no {wg.id} visit in the {t.name} term", wg.id)
                     elif exact and n > 1:
-                        yield Violation(self.id, f"{name} gets {n} {wg.id} visits in the {t.name} term; exactly one", wg.id)
+                        yield Violation(
+                            self.id,
+                            f"{name} gets {n} {wg.id} visits in the {t.name} term; exactly one",
+                            wg.id,
+                        )
                 if exact:
                     for s in visits:
                         if not any(s.date in t for t in terms):
-                            yield Violation(self.id, f"{c.describe(s)} falls outside the terms the WG covers", wg.id)
+                            yield Violation(
+                                self.id, f"{c.describe(s)} falls outside the terms the WG covers", wg.id
+                            )
 
 
 class R8Spacing(Rule):
@@ -409,22 +482,39 @@ class R8Spacing(Rule):
                 weekly[(s.school, iso_week(s.date))].append(s)
         for (school, (y, w)), ss in sorted(weekly.items()):
             if len(ss) > 1:
-                yield Violation(self.id, f"{school} has {len(ss)} visits in week {y}-W{w:02d}: " + ", ".join(c.describe(s) for s in ss), ss[0].work_group)
+                yield Violation(
+                    self.id,
+                    f"{school} has {len(ss)} visits in week {y}-W{w:02d}: "
+                    + ", ".join(c.describe(s) for s in ss),
+                    ss[0].work_group,
+                )
         for wg in p.work_groups.values():
             groups = sorted(s for s in c.of_wg(wg.id) if s.kind == "group")
             gap = int(wg.params["group_gap_days"][0])
             for a, b in zip(groups, groups[1:]):
                 if (b.date - a.date).days < gap:
-                    yield Violation(self.id, f"{wg.id} group meetings on {a.date} and {b.date} are less than {gap} days apart", wg.id)
+                    yield Violation(
+                        self.id,
+                        f"{wg.id} group meetings on {a.date} and {b.date} are less than {gap} days apart",
+                        wg.id,
+                    )
             periods = self.cadence(p, wg)
             if periods:
                 for t in periods:
                     n = sum(1 for s in groups if s.date in t)
                     if n != 1:
-                        yield Violation(self.id, f"{wg.id} has {n} group meetings in {t.name} ({t.start}..{t.end}); exactly one", wg.id)
+                        yield Violation(
+                            self.id,
+                            f"{wg.id} has {n} group meetings in {t.name} ({t.start}..{t.end}); exactly one",
+                            wg.id,
+                        )
                 for s in groups:
                     if not any(s.date in t for t in periods):
-                        yield Violation(self.id, f"{c.describe(s)} falls outside the {'half-terms' if wg.programme.group_cadence == 'half_term' else 'terms'} the WG covers", wg.id)
+                        yield Violation(
+                            self.id,
+                            f"{c.describe(s)} falls outside the {'half-terms' if wg.programme.group_cadence == 'half_term' else 'terms'} the WG covers",
+                            wg.id,
+                        )
 
 
 # --------------------------------------------------------------------------- R9–R13: people, pins, travel
@@ -450,7 +540,10 @@ class R9SpecialistLoad(Rule):
         for (person, (y, w)), n in sorted(weekly.items()):
             pc = c.problem.people.get(person)
             if pc and pc.max_days_per_week is not None and n > 2 * pc.max_days_per_week:
-                yield Violation(self.id, f"{pc.name} leads {days_text(n)} in week {y}-W{w:02d}; at most {pc.max_days_per_week:g}")
+                yield Violation(
+                    self.id,
+                    f"{pc.name} leads {days_text(n)} in week {y}-W{w:02d}; at most {pc.max_days_per_week:g}",
+                )
 
 
 class R10ReleaseBudget(Rule):
@@ -474,7 +567,9 @@ class R10ReleaseBudget(Rule):
         for t, n in sorted(load.items()):
             pc = c.problem.people.get(t)
             if pc and pc.max_release_days is not None and n > 2 * pc.max_release_days:
-                yield Violation(self.id, f"{pc.name} is released for {days_text(n)}; at most {pc.max_release_days:g}")
+                yield Violation(
+                    self.id, f"{pc.name} is released for {days_text(n)}; at most {pc.max_release_days:g}"
+                )
 
 
 class R11Pinned(Rule):
@@ -492,7 +587,11 @@ class R11Pinned(Rule):
         planned = {(s.work_group, s.kind, s.school, s.date, s.slot) for s in c.sessions}
         for pin in c.problem.pins:
             if (pin.wg, pin.kind, pin.school, pin.date, pin.slot) not in planned:
-                yield Violation(self.id, f"pinned[{pin.index}] {pin.wg} {pin.kind} on {pin.date} {pin.slot} is not in the plan", pin.wg)
+                yield Violation(
+                    self.id,
+                    f"pinned[{pin.index}] {pin.wg} {pin.kind} on {pin.date} {pin.slot} is not in the plan",
+                    pin.wg,
+                )
 
 
 class R12Travel(Rule):
@@ -530,7 +629,10 @@ class R12Travel(Rule):
                     if self.too_far(p, u, v):
                         km = haversine_km(p.schools[u].location, p.schools[v].location)
                         name = p.people[x].name if x in p.people else x
-                        yield Violation(self.id, f"{name} is at {u} and {v} on {day}, {km:.0f} km apart (max {p.max_same_day_km:g} km)")
+                        yield Violation(
+                            self.id,
+                            f"{name} is at {u} and {v} on {day}, {km:.0f} km apart (max {p.max_same_day_km:g} km)",
+                        )
 
 
 class R13Headteachers(Rule):
@@ -554,15 +656,27 @@ class R13Headteachers(Rule):
                 continue
             for s in ss:
                 if s.slot == "day" or s.venue != wg.venue or s.specialist != p.tfm_lead:
-                    yield Violation(self.id, f"{c.describe(s)}: a half-day at {wg.venue} led by the TfM Lead {p.tfm_lead}", wg.id)
+                    yield Violation(
+                        self.id,
+                        f"{c.describe(s)}: a half-day at {wg.venue} led by the TfM Lead {p.tfm_lead}",
+                        wg.id,
+                    )
                 missing = [h for h in wg.headteachers if h not in s.teachers]
                 if missing:
-                    yield Violation(self.id, f"{c.describe(s)}: every headteacher attends; missing {', '.join(missing)}", wg.id)
+                    yield Violation(
+                        self.id,
+                        f"{c.describe(s)}: every headteacher attends; missing {', '.join(missing)}",
+                        wg.id,
+                    )
             terms = p.wg_terms(wg, None, 10)
             for t in terms:
                 n = sum(1 for s in ss if s.date in t)
                 if n != 1:
-                    yield Violation(self.id, f"{wg.id} has {n} headteachers' meetings in the {t.name} term; exactly one", wg.id)
+                    yield Violation(
+                        self.id,
+                        f"{wg.id} has {n} headteachers' meetings in the {t.name} term; exactly one",
+                        wg.id,
+                    )
             for s in ss:
                 if not any(s.date in t for t in terms):
                     yield Violation(self.id, f"{c.describe(s)} falls outside the terms the WG covers", wg.id)

@@ -24,7 +24,9 @@ class _Progress(cp_model.CpSolverSolutionCallback):
     def on_solution_callback(self) -> None:
         elapsed = time.perf_counter() - self._start
         if elapsed >= self._after:
-            self._report(f"  {elapsed:6.1f} s  plan with objective {self.objective_value:g} (bound {self.best_objective_bound:g})")
+            self._report(
+                f"  {elapsed:6.1f} s  plan with objective {self.objective_value:g} (bound {self.best_objective_bound:g})"
+            )
 
 
 @dataclass(frozen=True)
@@ -50,13 +52,17 @@ def pin_problems(problem: Problem) -> list[str]:
             out.append(f"R11: {where}: {pin.wg} has no such session")
             continue
         if pin.slot not in act.slots:
-            out.append(f"R11: {where}: {pin.kind} sessions of {wg.programme.name} use {'/'.join(act.slots)}, not '{pin.slot}'")
+            out.append(
+                f"R11: {where}: {pin.kind} sessions of {wg.programme.name} use {'/'.join(act.slots)}, not '{pin.slot}'"
+            )
             continue
         if (pin.date, pin.slot) in candidate_slots(problem, act):
             continue
         reasons = [f"R1 {r}" for r in RULE["R1"].reasons(problem, act, wg, pin.date)]
         reasons += [f"R2 {r}" for r in RULE["R2"].reasons(problem, act, pin.date)]
-        reasons += [f"R3 {n} has a fixed commitment" for n in RULE["R3"].busy(problem, act, pin.date, pin.slot)]
+        reasons += [
+            f"R3 {n} has a fixed commitment" for n in RULE["R3"].busy(problem, act, pin.date, pin.slot)
+        ]
         out.append(f"R11: {where} breaks " + "; ".join(reasons) + ". Move or remove the pin.")
     return out
 
@@ -93,7 +99,11 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions()) -> Plan:
         code = solver.solve(builder.model)
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             status = "feasible"
-    plan = Plan(problem.name, status, stats={"variables": builder.num_variables, "constraints": len(builder.model.proto.constraints)})
+    plan = Plan(
+        problem.name,
+        status,
+        stats={"variables": builder.num_variables, "constraints": len(builder.model.proto.constraints)},
+    )
     # Deterministic time, not the wall clock: same input and seed give byte-identical files.
     plan.solve_seconds = round(solver.deterministic_time, 2)
     plan.wall_seconds = time.perf_counter() - started
@@ -102,7 +112,8 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions()) -> Plan:
         plan.objective = solver.objective_value
         plan.best_bound = solver.best_objective_bound
         plan.objective_terms = {
-            f"{k} {name}": solver.value(sum(builder.soft[k])) if builder.soft[k] else 0 for k, name in SOFT_GOALS.items()
+            f"{k} {name}": solver.value(sum(builder.soft[k])) if builder.soft[k] else 0
+            for k, name in SOFT_GOALS.items()
         }
     return plan
 

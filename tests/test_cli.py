@@ -11,13 +11,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import DATA, EXAMPLE, HUB, ROOT, SPEC
 
 
 def hubplan(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, text=True, cwd=ROOT,
+        [sys.executable, str(ROOT / "cli.py"), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
         env=None if env is None else {**os.environ, **env},
     )
     assert "Traceback" not in proc.stderr, proc.stderr
@@ -117,7 +119,9 @@ def test_reproducible_whatever_the_hash_seed(tmp_path):
     outs = []
     for hash_seed in ("1", "2"):
         out = tmp_path / f"out{hash_seed}"
-        assert hubplan("solve", str(path), "--out", str(out), env={"PYTHONHASHSEED": hash_seed}).returncode == 0
+        assert (
+            hubplan("solve", str(path), "--out", str(out), env={"PYTHONHASHSEED": hash_seed}).returncode == 0
+        )
         outs.append(all_files(out))
     assert outs[0] == outs[1]
 
@@ -125,7 +129,9 @@ def test_reproducible_whatever_the_hash_seed(tmp_path):
 def test_two_workers_reproduce_too(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     for out in (a, b):
-        assert hubplan("solve", str(EXAMPLE), "--out", str(out), "--workers", "2", "--seed", "7").returncode == 0
+        assert (
+            hubplan("solve", str(EXAMPLE), "--out", str(out), "--workers", "2", "--seed", "7").returncode == 0
+        )
     assert all_files(a) == all_files(b)
 
 
@@ -188,8 +194,8 @@ def test_no_plan_within_the_time_limit_exits_3(tmp_path):
 
 
 def test_every_solved_calendar_parses_with_two_parsers(solved):
-    from icalendar import Calendar
     from ical.calendar_stream import IcsCalendarStream
+    from icalendar import Calendar
 
     out, _ = solved
     plan = json.loads((out / "plan.json").read_text())
@@ -207,6 +213,7 @@ def test_every_solved_calendar_parses_with_two_parsers(solved):
             uid = str(ev["UID"])
             assert seen_uids.setdefault(uid, str(ev["SUMMARY"])) == str(ev["SUMMARY"])
     work_group_events = sum(
-        len(Calendar.from_ical(p.read_bytes()).walk("VEVENT")) for p in (out / "calendars" / "work-groups").glob("*.ics")
+        len(Calendar.from_ical(p.read_bytes()).walk("VEVENT"))
+        for p in (out / "calendars" / "work-groups").glob("*.ics")
     )
     assert work_group_events == len(plan["sessions"])

@@ -45,12 +45,16 @@ PRI_TEACHERS = tuple(f"{p}-t{i}" for p in ("lin", "bro", "hol", "mar", "tho", "w
 HEADS = tuple(f"{p}-head" for p in ("lin", "bro", "hol", "mar", "tho", "wes"))
 
 
-def sec(date: str, slot: str, kind: str, venue: str, teachers: tuple[str, ...], leader: str = "sam-jones") -> Session:
+def sec(
+    date: str, slot: str, kind: str, venue: str, teachers: tuple[str, ...], leader: str = "sam-jones"
+) -> Session:
     school = venue if kind == "visit" else None
     return Session(D(date), slot, "sec-dev-1", kind, school, venue, leader, teachers)
 
 
-def pri(date: str, slot: str, kind: str, venue: str, teachers: tuple[str, ...], leader: str = "ria-patel") -> Session:
+def pri(
+    date: str, slot: str, kind: str, venue: str, teachers: tuple[str, ...], leader: str = "ria-patel"
+) -> Session:
     school = venue if kind == "visit" else None
     return Session(D(date), slot, "pri-dev-1", kind, school, venue, leader, teachers)
 
@@ -210,7 +214,9 @@ def test_totals_per_work_group_and_hub(lines):
     for wg in ("sec-dev-1", "pri-dev-1"):
         mine = [c for c in wg_lines if c.work_group == wg]
         spent = sum(c.amount for c in mine if c.item in ("teacher release", "specialist days", "mileage"))
-        uncovered = sum(c.amount for c in mine if c.item in ("release beyond funding", "specialist days", "mileage"))
+        uncovered = sum(
+            c.amount for c in mine if c.item in ("release beyond funding", "specialist days", "mileage")
+        )
         total = pick(lines, wg, "", "total").amount
         assert total == pytest.approx(spent, abs=0.005)
         assert pick(lines, wg, "", "total after funding").amount == pytest.approx(uncovered, abs=0.005)
@@ -220,7 +226,7 @@ def test_totals_per_work_group_and_hub(lines):
     assert pick(lines, "sec-dev-1", "", "total after funding").amount == pytest.approx(100 + 1700 + sam_miles)
 
     hub = {c.item: c for c in lines if c.work_group == "hub"}
-    assert [c.work_group for c in lines[-len(hub):]] == ["hub"] * len(hub)  # hub lines come last
+    assert [c.work_group for c in lines[-len(hub) :]] == ["hub"] * len(hub)  # hub lines come last
     for item, line in hub.items():
         assert line.amount == pytest.approx(sum(c.amount for c in wg_lines if c.item == item), abs=0.005)
     assert hub["release funding"].amount == -10000.0  # 2 x 2000 + 6 x 1000; textbook not included
@@ -238,7 +244,12 @@ def test_order_is_deterministic(inst, lines):
     random.Random(7).shuffle(shuffled)
     assert cost_lines(inst, Plan("x", "feasible", shuffled)) == lines
     assert [c.party for c in lines if c.work_group == "sec-dev-1"] == [
-        *["oakfield"] * 3, *["parkside"] * 3, "sam-jones", "sam-jones", "", ""
+        *["oakfield"] * 3,
+        *["parkside"] * 3,
+        "sam-jones",
+        "sam-jones",
+        "",
+        "",
     ]
 
 
@@ -274,7 +285,7 @@ def test_safe_cell_leaves_plain_text_and_csv_uses_it():
     assert safe_cell("") == ""
     evil = CostLine("sec-dev-1", '=HYPERLINK("http://x")', "@item", 1.0, "-day", 2.0, -2.0)
     row = list(csv.reader(io.StringIO(costs_csv([evil]).decode())))[1]
-    assert row == ["sec-dev-1", "'=HYPERLINK(\"http://x\")", "'@item", "1.00", "'-day", "2.00", "-2.00"]
+    assert row == ["sec-dev-1", '\'=HYPERLINK("http://x")', "'@item", "1.00", "'-day", "2.00", "-2.00"]
 
 
 def test_strip_control():

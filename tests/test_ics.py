@@ -19,18 +19,36 @@ from scheduler.plan import Plan, Session
 SPEC_EXAMPLE = Path(__file__).resolve().parents[2] / "shared" / "spec" / "example-instance.yaml"
 
 GROUP = Session(
-    date=dt.date(2026, 11, 5), slot="am", work_group="sec-dev-1", kind="group", school=None,
-    venue="riverside", specialist="sam-jones",
-    teachers=("alex-khan", "bea-lee", "chris-moss", "dee-nash"), id="sec-dev-1-group-1",
+    date=dt.date(2026, 11, 5),
+    slot="am",
+    work_group="sec-dev-1",
+    kind="group",
+    school=None,
+    venue="riverside",
+    specialist="sam-jones",
+    teachers=("alex-khan", "bea-lee", "chris-moss", "dee-nash"),
+    id="sec-dev-1-group-1",
 )
 VISIT = Session(
-    date=dt.date(2027, 4, 20), slot="day", work_group="sec-dev-1", kind="visit", school="oakfield",
-    venue="oakfield", specialist="sam-jones", teachers=("alex-khan", "bea-lee"),
+    date=dt.date(2027, 4, 20),
+    slot="day",
+    work_group="sec-dev-1",
+    kind="visit",
+    school="oakfield",
+    venue="oakfield",
+    specialist="sam-jones",
+    teachers=("alex-khan", "bea-lee"),
     id="sec-dev-1-visit-oakfield-1",
 )
 HEADS = Session(
-    date=dt.date(2026, 11, 11), slot="pm", work_group="pri-dev-1", kind="headteachers", school=None,
-    venue="lindale", specialist="jo-reed", teachers=("lin-head", "bro-head"),
+    date=dt.date(2026, 11, 11),
+    slot="pm",
+    work_group="pri-dev-1",
+    kind="headteachers",
+    school=None,
+    venue="lindale",
+    specialist="jo-reed",
+    teachers=("lin-head", "bro-head"),
     id="pri-dev-1-headteachers-1",
 )
 SESSIONS = [GROUP, VISIT, HEADS]
@@ -175,13 +193,17 @@ def test_times_in_london_winter_and_summer(files: dict[str, bytes]) -> None:
 def test_slot_times_come_from_the_instance(instance: Instance) -> None:
     slots = instance.calendar.slots.model_copy(update={"am": "08:45-12:15", "pm": "13:15-16:00"})
     changed = instance.model_copy(update={"calendar": instance.calendar.model_copy(update={"slots": slots})})
-    data = calendar_files(changed, Plan(changed.name, "optimal", [VISIT]))["calendars/work-groups/sec-dev-1.ics"]
+    data = calendar_files(changed, Plan(changed.name, "optimal", [VISIT]))[
+        "calendars/work-groups/sec-dev-1.ics"
+    ]
     (visit,) = events(data)
     assert visit.decoded("DTSTART").time() == dt.time(8, 45)
     assert visit.decoded("DTEND").time() == dt.time(16, 0)
 
 
-def test_no_attendee_and_organizer_without_invented_address(instance: Instance, files: dict[str, bytes]) -> None:
+def test_no_attendee_and_organizer_without_invented_address(
+    instance: Instance, files: dict[str, bytes]
+) -> None:
     for data in files.values():
         assert b"ATTENDEE" not in data
         for person in (*instance.specialists, *instance.teachers):
@@ -197,7 +219,9 @@ def test_organizer_uses_the_email_when_given(instance: Instance) -> None:
         for s in instance.specialists
     ]
     changed = instance.model_copy(update={"specialists": specialists})
-    data = calendar_files(changed, Plan(changed.name, "optimal", [GROUP]))["calendars/work-groups/sec-dev-1.ics"]
+    data = calendar_files(changed, Plan(changed.name, "optimal", [GROUP]))[
+        "calendars/work-groups/sec-dev-1.ics"
+    ]
     (group,) = events(data)
     assert str(group["ORGANIZER"]) == "mailto:sam.jones@example.org"
     assert group["ORGANIZER"].params["CN"] == "Sam Jones"
@@ -219,7 +243,9 @@ def test_uids_are_opaque_unique_and_stable(instance: Instance, files: dict[str, 
     moved = replace(GROUP, date=dt.date(2026, 11, 12))
     again = calendar_files(instance, Plan(instance.name, "optimal", [moved]))
     (event,) = events(again["calendars/work-groups/sec-dev-1.ics"])
-    (before,) = [e for e in events(files["calendars/work-groups/sec-dev-1.ics"]) if e["SUMMARY"] == event["SUMMARY"]]
+    (before,) = [
+        e for e in events(files["calendars/work-groups/sec-dev-1.ics"]) if e["SUMMARY"] == event["SUMMARY"]
+    ]
     assert event["UID"] == before["UID"]  # a moved session keeps its UID
 
 
@@ -259,7 +285,10 @@ def test_sequence_and_status(instance: Instance, files: dict[str, bytes]) -> Non
         assert event["SEQUENCE"] == 0
         assert str(event["STATUS"]) == "CONFIRMED"
     dropped = replace(
-        VISIT, id="sec-dev-1-visit-parkside-1", school="parkside", venue="parkside",
+        VISIT,
+        id="sec-dev-1-visit-parkside-1",
+        school="parkside",
+        venue="parkside",
         teachers=("chris-moss", "dee-nash"),
     )
     replanned = calendar_files(
@@ -297,22 +326,35 @@ def test_control_characters_are_stripped(instance: Instance) -> None:
 
 def test_control_characters_in_commitments_and_person_names(instance: Instance) -> None:
     specialists = [
-        s.model_copy(update={
-            "name": "Sam\x00 Jones\n",
-            "commitments": [c.model_copy(update={"what": "Central\r\nEND:VCALENDAR\tevent"}) for c in s.commitments],
-        }) if s.id == "sam-jones" else s
+        s.model_copy(
+            update={
+                "name": "Sam\x00 Jones\n",
+                "commitments": [
+                    c.model_copy(update={"what": "Central\r\nEND:VCALENDAR\tevent"}) for c in s.commitments
+                ],
+            }
+        )
+        if s.id == "sam-jones"
+        else s
         for s in instance.specialists
     ]
     changed = instance.model_copy(update={"specialists": specialists})
-    data = calendar_files(changed, Plan(changed.name, "optimal", [GROUP]))["calendars/specialists/sam-jones.ics"]
+    data = calendar_files(changed, Plan(changed.name, "optimal", [GROUP]))[
+        "calendars/specialists/sam-jones.ics"
+    ]
     assert data.split(b"\r\n").count(b"END:VCALENDAR") == 1
-    assert {str(e["SUMMARY"]) for e in events(data)} == {"Group meeting – sec-dev-1", "Central END:VCALENDAR event"}
+    assert {str(e["SUMMARY"]) for e in events(data)} == {
+        "Group meeting – sec-dev-1",
+        "Central END:VCALENDAR event",
+    }
     assert str(parse(data)["X-WR-CALNAME"]) == "Sam Jones – hubplan"
 
 
 def test_unicode_commas_and_semicolons_round_trip(instance: Instance) -> None:
     changed = with_school_name(instance, "oakfield", WELSH)
-    data = calendar_files(changed, Plan(changed.name, "optimal", list(SESSIONS)))["calendars/schools/oakfield.ics"]
+    data = calendar_files(changed, Plan(changed.name, "optimal", list(SESSIONS)))[
+        "calendars/schools/oakfield.ics"
+    ]
     visit = event_by_summary(data, "Visit to")
     assert str(visit["LOCATION"]) == WELSH
     assert str(visit["SUMMARY"]) == f"Visit to {WELSH} – sec-dev-1"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 import yaml
-
 from conftest import EXAMPLE
+
 from models.load import parse_instance
 from scheduler.check import check_plan
 from scheduler.problem import Problem
@@ -51,7 +51,9 @@ TIGHTER = {
 @pytest.mark.parametrize("rule", sorted(TIGHTER, key=lambda r: int(r[1:])))
 def test_model_enforces(rule, example_plan):
     problem = _tightened(lambda raw: TIGHTER[rule](raw, example_plan))
-    assert rule in {v.rule for v in check_plan(problem, example_plan.sessions)}, "the old plan should break it"
+    assert rule in {v.rule for v in check_plan(problem, example_plan.sessions)}, (
+        "the old plan should break it"
+    )
     plan = solve(problem, SolveOptions(time_limit=30))
     assert plan.status in ("optimal", "feasible")
     assert check_plan(problem, plan.sessions) == []

@@ -59,7 +59,9 @@ def break_r3(p, plan):  # two of Ria's visits in one slot
 
 
 def break_r4(p, plan):  # one day of support fewer
-    s = next(s for s in plan.sessions if s.work_group == "sec-dev-1" and s.kind == "visit" and s.slot == "day")
+    s = next(
+        s for s in plan.sessions if s.work_group == "sec-dev-1" and s.kind == "visit" and s.slot == "day"
+    )
     return [x for x in plan.sessions if x is not s]
 
 
@@ -73,7 +75,9 @@ def break_r6(p, plan):  # a visit before the launch meeting of 2026-11-05
 
 
 def break_r7(p, plan):  # Lindale loses its spring visit
-    s = next(s for s in plan.sessions if s.school == "lindale" and D("2027-01-05") <= s.date <= D("2027-03-26"))
+    s = next(
+        s for s in plan.sessions if s.school == "lindale" and D("2027-01-05") <= s.date <= D("2027-03-26")
+    )
     return [x for x in plan.sessions if x is not s]
 
 
@@ -92,7 +96,10 @@ def break_r9(p, plan):  # Sam (max 1 day a week) gets a second day in one week
 
 def break_r10(p, plan):  # Chris Moss (max 6 release days) gets three more day visits
     s = _visit(plan, "parkside")
-    extra = [dataclasses.replace(s, date=D(d), slot="day", id=f"x{d}") for d in ("2027-01-12", "2027-01-19", "2027-01-26")]
+    extra = [
+        dataclasses.replace(s, date=D(d), slot="day", id=f"x{d}")
+        for d in ("2027-01-12", "2027-01-19", "2027-01-26")
+    ]
     return [*plan.sessions, *extra]
 
 
@@ -107,9 +114,18 @@ def break_r13(p, plan):  # no headteachers' meeting in the summer term
 
 
 BREAKERS = {
-    "R1": break_r1, "R2": break_r2, "R3": break_r3, "R4": break_r4, "R5": break_r5,
-    "R6": break_r6, "R7": break_r7, "R8": break_r8, "R9": break_r9, "R10": break_r10,
-    "R11": break_r11, "R13": break_r13,
+    "R1": break_r1,
+    "R2": break_r2,
+    "R3": break_r3,
+    "R4": break_r4,
+    "R5": break_r5,
+    "R6": break_r6,
+    "R7": break_r7,
+    "R8": break_r8,
+    "R9": break_r9,
+    "R10": break_r10,
+    "R11": break_r11,
+    "R13": break_r13,
 }
 
 
@@ -135,7 +151,9 @@ def test_r12_travel(example_problem, example_plan):
 def test_r3_venue_capacity(example_problem, example_plan):
     """Two Work Groups' sessions at one venue in one slot exceed capacity 1."""
     g = first(example_plan.sessions, kind="group", work_group="sec-dev-1")
-    clash = dataclasses.replace(g, work_group="pri-dev-1", specialist="jo-reed", teachers=(), kind="headteachers", id="h")
+    clash = dataclasses.replace(
+        g, work_group="pri-dev-1", specialist="jo-reed", teachers=(), kind="headteachers", id="h"
+    )
     found = [v for v in check_plan(example_problem, [*example_plan.sessions, clash]) if v.rule == "R3"]
     assert any("capacity" in v.message for v in found)
 

@@ -10,9 +10,9 @@ import sys
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import DATA, EXAMPLE, ROOT
 
 from cli import main
-from conftest import DATA, EXAMPLE, ROOT
 
 
 @pytest.fixture()
@@ -118,7 +118,9 @@ CASES = {
         "work_groups[0].from: the window 2027-09-01..2027-12-01 lies outside the hub's terms 2026-09-03..2027-07-21",
     ),
     "pinned visit without school": (
-        lambda r: r["pinned"].append({"work_group": "sec-dev-1", "kind": "visit", "date": "2026-11-10", "slot": "am"}),
+        lambda r: r["pinned"].append(
+            {"work_group": "sec-dev-1", "kind": "visit", "date": "2026-11-10", "slot": "am"}
+        ),
         "pinned[1].school: a pinned visit names the visited school",
     ),
 }
@@ -169,7 +171,8 @@ def test_missing_file_and_solve_writes_nothing(tmp_path):
     out = tmp_path / "out"
     proc = subprocess.run(
         [sys.executable, str(ROOT / "cli.py"), "solve", str(tmp_path / "nope.yaml"), "--out", str(out)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 2
     assert "no such file" in proc.stderr
