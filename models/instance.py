@@ -173,6 +173,7 @@ class School(Strict):
     blackouts: list[Blackout] = []
     capacity: int = Field(1, ge=1, le=50)
     prefer_days: list[Weekday] = []
+    prefer_dates: list[DateOrRange] = []  # S2: dates preferred over every other
 
     @field_validator("terms")
     @classmethod
@@ -194,6 +195,7 @@ class Person(Strict):
     unavailable: list[DateOrRange] = []
     commitments: list[Commitment] = []
     prefer_days: list[Weekday] = []
+    prefer_dates: list[DateOrRange] = []  # S2: dates preferred over every other
 
 
 class Specialist(Person):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from .calendar import weekday_name
 from .geo import round_trip_miles
 from .problem import Activity, PinSpec, Problem
 from .rules import RULES, candidate_slots, iso_week, units
@@ -135,16 +136,20 @@ class Builder:
         return len(self.problem.wg_terms(wg, None, 10))
 
     def _preferences(self) -> None:
-        """S2: one point per attendee or host school whose preferred weekdays a session misses."""
+        """S2: one point per attendee or host school whose preferences a session misses.
+
+        A party with `prefer_days` or `prefer_dates` is pleased by a session on one of those
+        weekdays or dates; a party with neither never minds.
+        """
         p = self.problem
         for act in p.activities:
-            prefs = [p.people[x].prefer_days for x in act.attendees] + [p.schools[act.venue].prefer_days]
-            prefs = [pd for pd in prefs if pd]
+            parties = [p.people[x] for x in act.attendees] + [p.schools[act.venue]]
+            prefs = [(q.prefer_days, q.prefer_dates) for q in parties if q.prefer_days or q.prefer_dates]
             if not prefs:
                 continue
             for day, _, x in self.cands[act.key]:
-                wd = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()]
-                missed = sum(1 for pd in prefs if wd not in pd)
+                wd = weekday_name(day)
+                missed = sum(1 for days, dates in prefs if wd not in days and day not in dates)
                 if missed:
                     self.soft["S2"].append(missed * x)
 

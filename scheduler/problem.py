@@ -34,6 +34,7 @@ class SchoolCal:
     capacity: int
     location: tuple[float, float] | None
     prefer_days: frozenset[str]
+    prefer_dates: frozenset[dt.date]
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class PersonCal:
     max_days_per_week: float | None  # R9
     max_release_days: float | None  # R10
     prefer_days: frozenset[str]
+    prefer_dates: frozenset[dt.date]
     is_specialist: bool
 
 
@@ -184,6 +186,7 @@ class Problem:
                 capacity=s.capacity,
                 location=(s.location.lat, s.location.lon) if s.location else None,
                 prefer_days=frozenset(s.prefer_days),
+                prefer_dates=frozenset(expand_dates(s.prefer_dates)),
             )
 
         people: dict[str, PersonCal] = {}
@@ -205,6 +208,7 @@ class Problem:
                 max_days_per_week=getattr(p, "max_days_per_week", None),
                 max_release_days=getattr(p, "max_release_days", None),
                 prefer_days=frozenset(p.prefer_days),
+                prefer_dates=frozenset(expand_dates(p.prefer_dates)),
                 is_specialist=is_spec,
             )
 

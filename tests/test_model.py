@@ -66,3 +66,27 @@ def test_split_of_support_days_is_the_solvers_choice(example_plan):
     per_school = {sch: sum(s.days for s in sec if s.school == sch) for sch in ("oakfield", "parkside")}
     assert group + sum(per_school.values()) == 10
     assert (group, per_school) == (2, {"oakfield": 4, "parkside": 4})
+
+
+def test_s2_preferred_weekdays_and_dates(example_plan):
+    """Parkside prefers Wednesdays and Thursdays; Sam is released Tue/Thu: Thursdays."""
+    parkside = [s for s in example_plan.sessions if s.school == "parkside"]
+    assert parkside and all(s.date.strftime("%a") == "Thu" for s in parkside)
+    wanted = "2027-03-11"  # a Thursday Sam is free, in Parkside's term, outside its blackouts
+    problem = _tightened(lambda raw: _person(raw, "chris-moss").update(prefer_dates=[wanted]))
+    plan = solve(problem, SolveOptions(time_limit=30))
+    assert any(s.date.isoformat() == wanted and "chris-moss" in s.teachers for s in plan.sessions)
+
+
+def test_s1_visits_spread_and_never_in_consecutive_weeks(example_plan):
+    for school in ("oakfield", "parkside"):
+        weeks = sorted(
+            s.date.isocalendar()[1] + 53 * (s.date.year - 2026) for s in example_plan.sessions if s.school == school
+        )
+        assert all(b - a >= 3 for a, b in zip(weeks, weeks[1:])), (school, weeks)
+
+
+def test_s3_whole_day_visits_beat_two_half_days(example_plan):
+    """Secondary visits may be half or whole days; travel makes whole days cheaper."""
+    sec_visits = [s for s in example_plan.sessions if s.work_group == "sec-dev-1" and s.kind == "visit"]
+    assert sec_visits and all(s.slot == "day" for s in sec_visits)

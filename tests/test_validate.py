@@ -183,3 +183,30 @@ def test_valid_files_validate():
     for path in [EXAMPLE, *sorted(DATA.glob("*.yaml")), *sorted(DATA.glob("*.json"))]:
         result = CliRunner().invoke(main, ["validate", str(path)])
         assert result.exit_code == 0, (path, result.output)
+
+
+def test_full_options_instance_sets_every_optional_field():
+    """tests/data/full-options.yaml is the proof that every field of the format loads."""
+    from pydantic import BaseModel
+
+    from models.load import load_instance
+
+    seen: set[tuple[str, str]] = set()
+    classes: dict[str, type[BaseModel]] = {}
+
+    def walk(value) -> None:
+        if isinstance(value, BaseModel):
+            classes[type(value).__name__] = type(value)
+            seen.update((type(value).__name__, f) for f in value.model_fields_set)
+            for f in type(value).model_fields:
+                walk(getattr(value, f))
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                walk(v)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+
+    walk(load_instance(DATA / "full-options.yaml"))
+    every = {(name, f) for name, cls in classes.items() for f in cls.model_fields}
+    assert every - seen == set()
