@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -107,7 +108,11 @@ def solve(instance: str, out_dir: str, time_limit: float, seed: int, workers: in
         )
         sys.exit(EXIT_TIME_LIMIT)
     explanation = explain_infeasible(problem, plan) if plan.status == "infeasible" else None
-    write_atomically(out_dir, render_outputs(inst, plan, explanation))
+    files = render_outputs(inst, plan, explanation)
+    try:
+        write_atomically(out_dir, files)
+    except OSError as exc:
+        _fail_invalid([("", f"--out {out_dir}: cannot be written ({exc.strerror or exc})")])
     if explanation is not None:
         click.echo(explanation, err=True)
         click.echo(f"No plan satisfies every rule; see {Path(out_dir) / 'explanation.txt'}.", err=True)
@@ -151,12 +156,30 @@ def check(instance: str, plan: str) -> None:
 
 
 def run() -> None:
-    """Entry point that turns Ctrl-C into one line and exit 130."""
+    """The console entry point: every failure is one line on stderr, never a traceback.
+
+    Ctrl-C exits 130 (outputs are written atomically, so earlier ones stay whole); a file
+    that cannot be read or written exits 2; anything else is a bug in hubplan, reported
+    in one line (set HUBPLAN_DEBUG=1 for the traceback) with exit 70.
+    """
     try:
-        main(standalone_mode=True)
-    except KeyboardInterrupt:
-        click.echo("interrupted; earlier outputs are untouched", err=True)
+        code = main.main(standalone_mode=False)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        click.echo("hubplan: interrupted; earlier outputs are untouched", err=True)
         sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"hubplan: {where}{exc.strerror or exc}", err=True)
+        sys.exit(EXIT_INVALID)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        if os.environ.get("HUBPLAN_DEBUG"):
+            raise
+        click.echo(f"hubplan: internal error ({type(exc).__name__}: {exc}); please report it", err=True)
+        sys.exit(70)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

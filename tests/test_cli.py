@@ -217,3 +217,27 @@ def test_every_solved_calendar_parses_with_two_parsers(solved):
         for p in (out / "calendars" / "work-groups").glob("*.ics")
     )
     assert work_group_events == len(plan["sessions"])
+
+
+def test_user_text_is_escaped_in_report_and_csv(tmp_path):
+    raw = yaml.safe_load(EXAMPLE.read_text())
+    raw["hub"]["name"] = "<script>alert(1)</script> Hub"
+    next(s for s in raw["schools"] if s["id"] == "oakfield")["name"] = '=HYPERLINK("http://x") <b>Oak</b>'
+    path = tmp_path / "evil.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    out = tmp_path / "out"
+    assert hubplan("solve", str(path), "--out", str(out)).returncode == 0
+    html = (out / "report.html").read_text()
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<b>Oak</b>" not in html
+    ics = (out / "calendars" / "schools" / "oakfield.ics").read_text()
+    assert "=HYPERLINK" in ics  # plain text in a calendar, escaped by iCalendar rules
+    assert "<b>" not in (out / "costs.csv").read_text()  # costs name schools by id only
+
+
+def test_unwritable_out_exits_2(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    proc = hubplan("solve", str(EXAMPLE), "--out", str(blocker / "sub"))
+    assert proc.returncode == 2
+    assert "cannot be written" in proc.stderr or "is a file" in proc.stderr

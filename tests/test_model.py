@@ -81,7 +81,9 @@ def test_s2_preferred_weekdays_and_dates(example_plan):
 def test_s1_visits_spread_and_never_in_consecutive_weeks(example_plan):
     for school in ("oakfield", "parkside"):
         weeks = sorted(
-            s.date.isocalendar()[1] + 53 * (s.date.year - 2026) for s in example_plan.sessions if s.school == school
+            s.date.isocalendar()[1] + 53 * (s.date.year - 2026)
+            for s in example_plan.sessions
+            if s.school == school
         )
         assert all(b - a >= 3 for a, b in zip(weeks, weeks[1:])), (school, weeks)
 
