@@ -17,7 +17,7 @@ from ortools.sat.python import cp_model
 from .calendar import weekday_name
 from .geo import round_trip_miles
 from .problem import Activity, PinSpec, Problem
-from .rules import RULES, candidate_slots, iso_week, units
+from .rules import RULE, RULES, candidate_slots, halves, iso_week, units
 
 SOFT_GOALS = {
     "S1": "spread",
@@ -45,8 +45,7 @@ class Builder:
             for day, slot in candidate_slots(self.problem, act):
                 x = self.model.new_bool_var(f"{act.key}@{day}:{slot}")
                 xs.append((day, slot, x))
-                halves = ("am", "pm") if slot == "day" else (slot,)
-                for h in halves:
+                for h in halves(slot):
                     for person in act.attendees:
                         self.by_person_half[(person, day, h)].append(x)
                     self.by_venue_half[(act.venue, day, h)].append(x)
@@ -127,8 +126,6 @@ class Builder:
         if act.kind == "group":
             if "group_meetings" in r:
                 return int(r["group_meetings"][0])
-            from .rules import RULE
-
             return len(RULE["R8"].cadence(self.problem, wg))
         if act.kind == "visit":
             by_days = math.ceil(r["school_days"][0]) if "school_days" in r else 0

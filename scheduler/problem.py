@@ -20,6 +20,7 @@ from .calendar import (
     school_days,
     term_periods,
 )
+from .costs import release_funding  # the one definition of funding per programme
 
 KIND_LABEL = {"group": "group meeting", "visit": "visit", "headteachers": "headteachers' meeting"}
 
@@ -272,8 +273,6 @@ class Problem:
             )
 
         pins = [PinSpec(i, p.work_group, p.kind, p.school, p.date, p.slot) for i, p in enumerate(inst.pinned)]
-        from .costs import release_funding  # the one definition of funding per programme
-
         return cls(
             name=inst.name,
             tfm_lead=inst.hub.tfm_lead,

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .calendar import Period, weekday_name
+from .calendar import WEEKDAY_NAMES, Period, weekday_name
 from .geo import haversine_km
 from .problem import Activity, Problem, WorkGroupSpec
 
@@ -130,25 +130,23 @@ class R2Release(Rule):
             out.append((f"inside a blackout at {p.schools[school].name}", p.schools[school].blackouts, False))
         return out
 
+    @staticmethod
+    def _failing(parts: list[tuple[str, Iterable, bool]], day: dt.date) -> Iterator[tuple[str, Iterable]]:
+        wd = weekday_name(day)
+        for why, items, allowed in parts:
+            if ((wd if allowed else day) in items) != allowed:
+                yield why, items
+
     def dates(self, p: Problem, act: Activity, days: Iterable[dt.date]) -> set[dt.date]:
         """The days (of those given) on which every attendee can be released."""
         parts = self.parts(p, act)
-        return {
-            d
-            for d in days
-            if all(((weekday_name(d) if allowed else d) in items) == allowed for _, items, allowed in parts)
-        }
+        return {d for d in days if next(self._failing(parts, d), None) is None}
 
     def reasons(self, p: Problem, act: Activity, day: dt.date) -> list[str]:
-        wd = weekday_name(day)
-        out = []
-        for why, items, allowed in self.parts(p, act):
-            key = wd if allowed else day
-            if (key in items) != allowed:
-                if not allowed and isinstance(items, dict):
-                    why = f"{why} ({items[day]})"
-                out.append(why)
-        return out
+        return [
+            f"{why} ({items[day]})" if isinstance(items, dict) else why
+            for why, items in self._failing(self.parts(p, act), day)
+        ]
 
     def check(self, c: Checked) -> Iterator[Violation]:
         for s, act in c.sessions_with_activity():
@@ -157,7 +155,7 @@ class R2Release(Rule):
 
 
 def _weekday_index(name: str) -> int:
-    return ("mon", "tue", "wed", "thu", "fri", "sat", "sun").index(name)
+    return WEEKDAY_NAMES.index(name)
 
 
 class R3NoDoubleBooking(Rule):
