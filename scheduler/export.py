@@ -6,11 +6,13 @@ and moved into place, so a failed or interrupted run never leaves a half-written
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 
@@ -88,42 +90,58 @@ def render_outputs(instance: Instance, plan: Plan, explanation: str | None = Non
     return files
 
 
+# Everything hubplan writes at the top of --out; other files there are never touched.
+MANAGED = ("plan.json", "plan.csv", "costs.csv", "report.html", "calendars", "explanation.txt")
+
+
 class OutputFolderError(Exception):
-    """The --out folder holds something that is not an earlier hubplan output."""
+    """--out names something hubplan cannot write into."""
 
 
 def writable_output(out_dir: str | Path) -> Path:
-    """`out_dir` if hubplan may fill or replace it, else OutputFolderError."""
+    """`out_dir` resolved, or OutputFolderError if it is a file."""
     out = Path(out_dir).resolve()
     if out.exists() and not out.is_dir():
         raise OutputFolderError(f"--out {out_dir}: is a file; name a folder")
-    if out.is_dir() and any(out.iterdir()) and not (out / "plan.json").is_file():
-        raise OutputFolderError(
-            f"--out {out_dir}: the folder holds other files, and hubplan replaces its output folder "
-            "whole; name a new or empty folder"
-        )
     return out
 
 
+@contextlib.contextmanager
+def _signals_deferred():
+    """Hold Ctrl-C and SIGTERM for the few renames that swap outputs in, so a run is
+    either wholly old or wholly new."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def write_atomically(out_dir: str | Path, files: dict[str, bytes]) -> None:
-    """Write all files to a fresh folder beside `out_dir`, then swap it into place."""
+    """Write every file to a staging folder inside `out_dir`, then swap hubplan's own
+    entries (MANAGED) into place; stale ones (an old explanation.txt) go, and anything
+    else in the folder is left alone."""
     out = writable_output(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    out.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".hubplan-", dir=out))
     try:
         for rel, data in sorted(files.items()):
-            target = (tmp / rel).resolve()
-            if tmp not in target.parents:
-                raise ValueError(f"refusing to write outside the output folder: {rel}")
+            target = (stage / rel).resolve()
+            if stage not in target.parents or Path(rel).parts[0] not in MANAGED:
+                raise ValueError(f"refusing to write outside hubplan's outputs: {rel}")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        old = None
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
-            os.replace(out, old / "previous")
-        os.replace(tmp, out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        old = stage / ".previous"
+        old.mkdir()
+        with _signals_deferred():
+            for name in MANAGED:
+                if (out / name).exists():
+                    os.replace(out / name, old / name)
+                if (stage / name).exists():
+                    os.replace(stage / name, out / name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)

@@ -135,14 +135,20 @@ def test_two_workers_reproduce_too(tmp_path):
     assert all_files(a) == all_files(b)
 
 
-def test_resolve_replaces_output_but_refuses_a_foreign_folder(solved, tmp_path):
-    out, _ = solved
-    foreign = tmp_path / "home"
-    foreign.mkdir()
-    (foreign / "thesis.docx").write_text("precious")
-    proc = hubplan("solve", str(EXAMPLE), "--out", str(foreign))
-    assert proc.returncode == 2
-    assert (foreign / "thesis.docx").read_text() == "precious"
+def test_outputs_replace_their_own_files_only(tmp_path):
+    """A re-run replaces hubplan's files (a stale explanation.txt goes) and nothing else."""
+    out = tmp_path / "home"
+    out.mkdir()
+    (out / "notes.docx").write_text("precious")
+    (out / "explanation.txt").write_text("stale")
+    (out / "calendars" / "old").mkdir(parents=True)
+    assert hubplan("solve", str(EXAMPLE), "--out", str(out)).returncode == 0
+    assert (out / "notes.docx").read_text() == "precious"
+    assert not (out / "explanation.txt").exists()
+    assert not (out / "calendars" / "old").exists()
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["notes.docx", "plan.json", "plan.csv", "costs.csv", "report.html", "calendars"]
+    )
 
 
 def test_infeasible_spring_visit_is_explained(tmp_path):
