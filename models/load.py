@@ -217,7 +217,7 @@ def cross_reference_problems(inst: Instance | _Partial) -> list[tuple[str, str]]
         complete = False
     problems: list[tuple[str, str]] = []
 
-    def missing(kind: str, ident: str) -> bool:
+    def missing(ident: str) -> bool:
         # In a broken file an id that exists but failed to parse is not reported twice.
         return complete or ident not in part.raw_ids
 
@@ -243,19 +243,14 @@ def cross_reference_problems(inst: Instance | _Partial) -> list[tuple[str, str]]
                     )
                 first_seen.add(item.id)
 
-    if (
-        part.hub
-        and part.hub.tfm_lead
-        and part.hub.tfm_lead not in specialists
-        and missing("specialist", part.hub.tfm_lead)
-    ):
+    if part.hub and part.hub.tfm_lead and part.hub.tfm_lead not in specialists and missing(part.hub.tfm_lead):
         problems.append(
             ("hub.tfm_lead", f"'{part.hub.tfm_lead}' is not a specialist id; add them to specialists")
         )
 
     for key, people in (("specialists", part.specialists), ("teachers", part.teachers)):
         for i, person in people:
-            if person.school not in schools and missing("school", person.school):
+            if person.school not in schools and missing(person.school):
                 problems.append((f"{key}[{i}].school", f"unknown school '{person.school}'"))
 
     for i, wg in part.work_groups:
@@ -269,9 +264,9 @@ def cross_reference_problems(inst: Instance | _Partial) -> list[tuple[str, str]]
             problems.append(
                 (f"{at}.programme", f"unknown programme '{wg.programme}'; built-in: {', '.join(PROGRAMMES)}")
             )
-        if wg.specialist not in specialists and missing("specialist", wg.specialist):
+        if wg.specialist not in specialists and missing(wg.specialist):
             problems.append((f"{at}.specialist", f"unknown specialist '{wg.specialist}'"))
-        if wg.venue and wg.venue not in schools and missing("school", wg.venue):
+        if wg.venue and wg.venue not in schools and missing(wg.venue):
             problems.append((f"{at}.venue", f"unknown school '{wg.venue}'"))
         seen_schools: set[str] = set()
         seen_teachers: set[str] = set()
@@ -280,7 +275,7 @@ def cross_reference_problems(inst: Instance | _Partial) -> list[tuple[str, str]]
             if ws.school in seen_schools:
                 problems.append((f"{sat}.school", f"'{ws.school}' is listed twice in this Work Group"))
             seen_schools.add(ws.school)
-            if ws.school not in schools and missing("school", ws.school):
+            if ws.school not in schools and missing(ws.school):
                 problems.append((f"{sat}.school", f"unknown school '{ws.school}'"))
             named = [(f"{sat}.teachers[{k}]", t) for k, t in enumerate(ws.teachers)]
             if ws.headteacher:
@@ -288,7 +283,7 @@ def cross_reference_problems(inst: Instance | _Partial) -> list[tuple[str, str]]
             for path, tid in named:
                 teacher = teachers.get(tid)
                 if teacher is None:
-                    if missing("teacher", tid):
+                    if missing(tid):
                         problems.append((path, f"unknown teacher '{tid}'"))
                 elif teacher.school != ws.school:
                     problems.append((path, f"teacher '{tid}' works at {teacher.school}, not {ws.school}"))
@@ -313,7 +308,7 @@ def cross_reference_problems(inst: Instance | _Partial) -> list[tuple[str, str]]
         at = f"pinned[{i}]"
         wg = wgs.get(pin.work_group)
         if wg is None:
-            if missing("work group", pin.work_group):
+            if missing(pin.work_group):
                 problems.append((f"{at}.work_group", f"unknown work group '{pin.work_group}'"))
             continue
         programme = PROGRAMMES.get(wg.programme)

@@ -30,6 +30,7 @@ class Checked:
     problem: Problem
     sessions: list[Session]
     _by_wg: dict[str, list[Session]] = field(default_factory=dict)
+    _with_activity: list[tuple[Session, Activity]] | None = None
 
     def __post_init__(self) -> None:
         by_wg: dict[str, list[Session]] = defaultdict(list)
@@ -55,11 +56,12 @@ class Checked:
             base.key, base.wg, base.kind, base.school, s.venue, s.specialist, s.teachers, base.slots
         )
 
-    def sessions_with_activity(self):
-        for s in sorted(self.sessions):
-            act = self.activity(s)
-            if act is not None:
-                yield s, act
+    def sessions_with_activity(self) -> list[tuple[Session, Activity]]:
+        """Each readable session with its activity, in date order (computed once)."""
+        if self._with_activity is None:
+            pairs = ((s, self.activity(s)) for s in sorted(self.sessions))
+            self._with_activity = [(s, a) for s, a in pairs if a is not None]
+        return self._with_activity
 
     def describe(self, s: Session) -> str:
         what = KIND_LABEL.get(s.kind, s.kind)

@@ -15,8 +15,9 @@ from .problem import Activity, Problem
 from .rules import RULE, candidate_slots, iso_week
 
 
-def _period_gaps(p: Problem, act: Activity, periods: list[Period], rule: str, what: str) -> list[str]:
-    cands = candidate_slots(p, act)
+def _period_gaps(
+    p: Problem, act: Activity, cands: list, periods: list[Period], rule: str, what: str
+) -> list[str]:
     out = []
     for t in periods:
         if not any(day in t for day, _ in cands):
@@ -52,13 +53,14 @@ def capacity_problems(p: Problem) -> list[str]:
     out: list[str] = []
     for wg in p.work_groups.values():
         for act in wg.activities:
+            cands = candidate_slots(p, act)
             if act.kind == "visit":
-                out += _period_gaps(p, act, RULE["R7"].terms(p, wg, act.school), "R7", "visit")
+                out += _period_gaps(p, act, cands, RULE["R7"].terms(p, wg, act.school), "R7", "visit")
             elif act.kind == "group":
-                out += _period_gaps(p, act, RULE["R8"].cadence(p, wg), "R8", "group meeting")
+                out += _period_gaps(p, act, cands, RULE["R8"].cadence(p, wg), "R8", "group meeting")
             elif act.kind == "headteachers":
-                out += _period_gaps(p, act, p.wg_terms(wg, None, 10), "R13", "headteachers' meeting")
-            weeks = {iso_week(d) for d, _ in candidate_slots(p, act)}
+                out += _period_gaps(p, act, cands, p.wg_terms(wg, None, 10), "R13", "headteachers' meeting")
+            weeks = {iso_week(d) for d, _ in cands}
             need = _min_sessions(p, act)
             if act.kind == "visit" and len(weeks) < need:
                 out.append(

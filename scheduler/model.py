@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from .calendar import weekday_name
+from .calendar import Period, weekday_name
 from .geo import round_trip_miles
 from .problem import Activity, PinSpec, Problem
 from .rules import RULE, RULES, candidate_slots, halves, iso_week, units
@@ -59,6 +59,18 @@ class Builder:
 
     def count_of(self, act: Activity):
         return sum(x for _, _, x in self.cands[act.key])
+
+    def per_period(self, act: Activity, periods: list[Period], exact: bool = True) -> None:
+        """Exactly one session of `act` in each period and none outside them; with
+        exact=False, at least one in each period and no limit elsewhere."""
+        cands = self.cands[act.key]
+        for t in periods:
+            xs = [x for day, _, x in cands if day in t]
+            self.model.add(sum(xs) == 1) if exact else self.model.add(sum(xs) >= 1)
+        if exact:
+            outside = [x for day, _, x in cands if not any(day in t for t in periods)]
+            if outside:
+                self.model.add(sum(outside) == 0)
 
     def pin_var(self, pin: PinSpec):
         key = f"{pin.wg}/{pin.kind}" + (f"/{pin.school}" if pin.kind == "visit" else "")

@@ -146,22 +146,13 @@ class Problem:
 
     def wg_terms(self, wg: WorkGroupSpec, school: str | None, min_days: int) -> list[Period]:
         """Terms (of a school, or the hub's) that the WG window overlaps by ≥ min_days school days."""
-        terms = self.schools[school].terms if school else self.hub_terms
-        days = self.schools[school].days if school else self.hub_days
-        out = []
-        for t in terms:
-            lo, hi = max(t.start, wg.start), min(t.end, wg.end)
-            if lo <= hi and sum(1 for d in days if lo <= d <= hi) >= min_days:
-                out.append(Period(t.name, lo, hi))
-        return out
+        if school:
+            return _overlapping(self.schools[school].terms, self.schools[school].days, wg, min_days)
+        return _overlapping(self.hub_terms, self.hub_days, wg, min_days)
 
     def wg_half_terms(self, wg: WorkGroupSpec, min_days: int = 5) -> list[Period]:
-        out = []
-        for h in self.hub_half_terms:
-            lo, hi = max(h.start, wg.start), min(h.end, wg.end)
-            if lo <= hi and sum(1 for d in self.hub_days if lo <= d <= hi) >= min_days:
-                out.append(Period(h.name, lo, hi))
-        return out
+        """The hub's half-terms that the WG window overlaps by ≥ min_days school days."""
+        return _overlapping(self.hub_half_terms, self.hub_days, wg, min_days)
 
     @classmethod
     def from_instance(cls, inst: Instance) -> Problem:
@@ -291,3 +282,13 @@ class Problem:
             supply_rate=inst.rates.supply_cover_day,
             funding={name: release_funding(name, inst.rates) for name in PROGRAMMES},
         )
+
+
+def _overlapping(periods, days: frozenset[dt.date], wg: WorkGroupSpec, min_days: int) -> list[Period]:
+    """Each period cut to the WG window, kept when that leaves at least min_days school days."""
+    out = []
+    for t in periods:
+        lo, hi = max(t.start, wg.start), min(t.end, wg.end)
+        if lo <= hi and sum(1 for d in days if lo <= d <= hi) >= min_days:
+            out.append(Period(t.name, lo, hi))
+    return out

@@ -120,7 +120,7 @@ class R2Release(Rule):
             pc = p.people[person]
             out.append(
                 (
-                    f"{pc.name} is not released on that weekday (releases: {', '.join(sorted(pc.release_days, key=_weekday_index)) or 'none'})",
+                    f"{pc.name} is not released on that weekday (releases: {', '.join(sorted(pc.release_days, key=WEEKDAY_NAMES.index)) or 'none'})",
                     pc.release_days,
                     True,
                 )
@@ -152,10 +152,6 @@ class R2Release(Rule):
         for s, act in c.sessions_with_activity():
             for why in self.reasons(c.problem, act, s.date):
                 yield Violation(self.id, f"{c.describe(s)}: {why}", s.work_group)
-
-
-def _weekday_index(name: str) -> int:
-    return WEEKDAY_NAMES.index(name)
 
 
 class R3NoDoubleBooking(Rule):
@@ -390,14 +386,7 @@ class R7TermlyContact(Rule):
             for act in wg.activities:
                 if act.kind != "visit":
                     continue
-                terms = self.terms(b.problem, wg, act.school)
-                for t in terms:
-                    xs = [x for day, _, x in b.cands[act.key] if day in t]
-                    b.model.add(sum(xs) == 1) if exact else b.model.add(sum(xs) >= 1)
-                if exact:
-                    outside = [x for day, _, x in b.cands[act.key] if not any(day in t for t in terms)]
-                    if outside:
-                        b.model.add(sum(outside) == 0)
+                b.per_period(act, self.terms(b.problem, wg, act.school), exact)
 
     def check(self, c: Checked) -> Iterator[Violation]:
         for wg in c.problem.work_groups.values():
@@ -468,9 +457,7 @@ class R8Spacing(Rule):
                     last_j = j
             periods = self.cadence(p, wg)
             if periods:
-                for t in periods:
-                    m.add(sum(x for d in days if d in t for x in by_day[d]) == 1)
-                m.add(sum(x for d in days if not any(d in t for t in periods) for x in by_day[d]) == 0)
+                b.per_period(group, periods)
 
     def check(self, c: Checked) -> Iterator[Violation]:
         p = c.problem
@@ -641,10 +628,7 @@ class R13Headteachers(Rule):
             act = wg.activity("headteachers")
             if act is None:
                 continue
-            terms = b.problem.wg_terms(wg, None, 10)
-            for t in terms:
-                b.model.add(sum(x for day, _, x in b.cands[act.key] if day in t) == 1)
-            b.model.add(sum(x for day, _, x in b.cands[act.key] if not any(day in t for t in terms)) == 0)
+            b.per_period(act, b.problem.wg_terms(wg, None, 10))
 
     def check(self, c: Checked) -> Iterator[Violation]:
         p = c.problem
