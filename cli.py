@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-EXIT_OK, EXIT_NO_PLAN, EXIT_INVALID, EXIT_TIME_LIMIT = 0, 1, 2, 3
+from scheduler.pipeline import EXIT_INVALID, EXIT_NO_PLAN, EXIT_OK, EXIT_TIME_LIMIT  # noqa: E402
 
 
 def _fail_invalid(problems: list[tuple[str, str]]) -> None:
@@ -47,87 +47,117 @@ def validate(instance: str) -> None:
     )
 
 
+def _solve_options(f):
+    """--time-limit, --seed and --workers, shared by solve and batch."""
+    f = click.option(
+        "--workers",
+        type=click.IntRange(1, 64),
+        default=1,
+        show_default=True,
+        help="Search threads; results stay reproducible for any number.",
+    )(f)
+    f = click.option(
+        "--seed",
+        type=click.IntRange(0, 2**31 - 1),
+        default=0,
+        show_default=True,
+        help="Random seed of the search.",
+    )(f)
+    f = click.option(
+        "--time-limit",
+        type=click.FloatRange(0.01, 86_400),
+        default=60.0,
+        show_default=True,
+        help="Search budget in CP-SAT deterministic seconds (about seconds of one core), so runs reproduce.",
+    )(f)
+    return f
+
+
 @main.command()
 @click.argument("instance", type=click.Path(dir_okay=False))
 @click.option(
     "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the outputs."
 )
+@_solve_options
 @click.option(
-    "--time-limit",
-    type=click.FloatRange(0.1, 86_400),
-    default=60.0,
-    show_default=True,
-    help="Search budget in CP-SAT deterministic seconds (about seconds of one core), so runs reproduce.",
+    "--previous",
+    type=click.Path(dir_okay=False),
+    help="Re-plan: an earlier plan.json or a hand-made CSV (work_group,kind,school,date,slot) to change as little as possible.",
 )
 @click.option(
-    "--seed",
-    type=click.IntRange(0, 2**31 - 1),
-    default=0,
-    show_default=True,
-    help="Random seed of the search.",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
-    help="Search threads; results stay reproducible for any number.",
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="With --previous: sessions dated before this day stay as they were (default: keep none fixed).",
 )
 @click.option("--log", is_flag=True, help="Print CP-SAT's search log.")
-def solve(instance: str, out_dir: str, time_limit: float, seed: int, workers: int, log: bool) -> None:
+def solve(
+    instance: str,
+    out_dir: str,
+    time_limit: float,
+    seed: int,
+    workers: int,
+    previous: str | None,
+    today,
+    log: bool,
+) -> None:
     """Plan every session of INSTANCE and write plan, calendars, costs and report to --out."""
-    from scheduler.explain import explain_infeasible
-    from scheduler.export import OutputFolderError, render_outputs, writable_output, write_atomically
-    from scheduler.problem import Problem
+    from scheduler.pipeline import solve_file
     from scheduler.solve import SolveOptions
-    from scheduler.solve import solve as run
 
-    inst = _load(instance)
-    try:
-        writable_output(out_dir)
-    except OutputFolderError as exc:
-        _fail_invalid([("", str(exc))])
-    started = time.perf_counter()
-    problem = Problem.from_instance(inst)
-    plan = run(
-        problem,
-        SolveOptions(
-            time_limit=time_limit,
-            seed=seed,
-            workers=workers,
-            log=log,
-            progress=lambda line: click.echo(line, err=True),
-        ),
+    if today is not None and previous is None:
+        _fail_invalid([("--today", "only means something with --previous PLAN; add the plan to re-plan")])
+    options = SolveOptions(
+        time_limit=time_limit,
+        seed=seed,
+        workers=workers,
+        log=log,
+        progress=lambda line: click.echo(line, err=True),
     )
-    wall = time.perf_counter() - started
-    if plan.status == "unknown":
+    outcome = solve_file(instance, out_dir, options, previous=previous, today=today.date() if today else None)
+    if outcome.problems:
+        _fail_invalid(outcome.problems)
+    plan = outcome.plan
+    if outcome.exit_code == EXIT_TIME_LIMIT:
         click.echo(
             f"No plan found within the time limit ({time_limit:g} s); nothing was written. "
             "Raise --time-limit.",
             err=True,
         )
         sys.exit(EXIT_TIME_LIMIT)
-    explanation = explain_infeasible(problem, plan) if plan.status == "infeasible" else None
-    files = render_outputs(inst, plan, explanation)
-    try:
-        write_atomically(out_dir, files)
-    except OSError as exc:
-        _fail_invalid([("", f"--out {out_dir}: cannot be written ({exc.strerror or exc})")])
-    if explanation is not None:
-        click.echo(explanation, err=True)
+    if outcome.explanation is not None:
+        click.echo(outcome.explanation, err=True, nl=False)
         click.echo(f"No plan satisfies every rule; see {Path(out_dir) / 'explanation.txt'}.", err=True)
         sys.exit(EXIT_NO_PLAN)
     gap = f", gap {plan.gap:.2%}" if plan.gap else ""
     click.echo(
-        f"{plan.status}: {len(plan.sessions)} sessions, objective {plan.objective:g}{gap}, {wall:.1f} s"
+        f"{plan.status}: {len(plan.sessions)} sessions, objective {plan.objective:g}{gap}, "
+        f"{outcome.wall_seconds:.1f} s"
     )
     for term, value in plan.objective_terms.items():
         click.echo(f"  {term:<16} {value:g}")
-    from scheduler.costs import missing_locations
-
-    for note in [*plan.notes, *missing_locations(inst, plan)]:
+    for note in outcome.notes:
         click.echo(f"  note: {note}")
+    if outcome.changes is not None:
+        from scheduler.replan import summary_lines
+
+        for line in summary_lines(outcome.changes):
+            click.echo(line)
     click.echo(f"wrote {out_dir}")
+
+
+@main.command()
+@click.argument("instance", type=click.Path(dir_okay=False))
+@click.option("--time-limit", type=click.FloatRange(0.1, 86_400), default=60.0, show_default=True,
+              help="Budget for each solve the explanation runs, in deterministic seconds.")
+def explain(instance: str, time_limit: float) -> None:
+    """Say why INSTANCE cannot be planned, in its own words, with relaxations that were checked."""
+    from scheduler.explain import explain_instance
+    from scheduler.problem import Problem
+
+    problem = Problem.from_instance(_load(instance))
+    feasible, text = explain_instance(problem, time_limit=time_limit)
+    click.echo(text, nl=False)
+    sys.exit(EXIT_OK if feasible else EXIT_NO_PLAN)
 
 
 @main.command()
@@ -153,6 +183,18 @@ def check(instance: str, plan: str) -> None:
         )
         sys.exit(EXIT_NO_PLAN)
     click.echo(f"no violations in {len(sessions)} sessions")
+
+
+# --- generate (issue 4) ------------------------------------------------------
+
+
+# --- batch (issue 4) ---------------------------------------------------------
+
+
+# --- template / import (issue 5) ---------------------------------------------
+
+
+# --- publish (issue 6) -------------------------------------------------------
 
 
 def run() -> None:

@@ -86,7 +86,7 @@ def _alone(p: Problem, wg_id: str) -> Problem:
     )
 
 
-def explain_infeasible(p: Problem, plan=None) -> str:
+def explain_infeasible(p: Problem, plan=None, replan=None) -> str:
     """A short text: the facts that clash, each with its rule id, and what to relax."""
     from .solve import SolveOptions, solve
 
@@ -112,3 +112,15 @@ def explain_infeasible(p: Problem, plan=None) -> str:
                 "shared specialist more release days or a higher max_days_per_week, or move a Work Group's window."
             ]
     return "No plan satisfies every rule:\n" + "\n".join(f"- {line}" for line in lines) + "\n"
+
+
+def explain_instance(p: Problem, time_limit: float = 60.0) -> tuple[bool, str]:
+    """(feasible, text) for `hubplan explain`."""
+    from .solve import SolveOptions, solve
+
+    plan = solve(p, SolveOptions(time_limit=time_limit, first_solution=True))
+    if plan.status in ("optimal", "feasible"):
+        return True, f"{p.name}: a plan exists that keeps every rule; nothing to explain.\n"
+    if plan.status == "unknown":
+        return False, f"{p.name}: no plan was found within {time_limit:g} s, nor a proof that none exists.\n"
+    return False, explain_infeasible(p, plan)

@@ -77,7 +77,9 @@ def plan_csv(plan: Plan) -> bytes:
     return buf.getvalue().encode()
 
 
-def render_outputs(instance: Instance, plan: Plan, explanation: str | None = None) -> dict[str, bytes]:
+def render_outputs(
+    instance: Instance, plan: Plan, explanation: str | None = None, *, replan=None, changes=None
+) -> dict[str, bytes]:
     """Every output file of a solve, by relative path."""
     files: dict[str, bytes] = {"plan.json": plan_json(plan), "plan.csv": plan_csv(plan)}
     lines = cost_lines(instance, plan)

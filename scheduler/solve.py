@@ -67,7 +67,7 @@ def pin_problems(problem: Problem) -> list[str]:
     return out
 
 
-def solve(problem: Problem, options: SolveOptions = SolveOptions()) -> Plan:
+def solve(problem: Problem, options: SolveOptions = SolveOptions(), replan=None) -> Plan:
     started = time.perf_counter()
     blocked = pin_problems(problem)
     if blocked:

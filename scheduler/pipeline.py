@@ -1,0 +1,108 @@
+"""One instance file in, one output folder out: what `solve` and `batch` both run.
+
+`solve_file` never raises for a user's mistake (a bad file, an unwritable folder, no plan):
+it returns an Outcome whose `exit_code` is the one CONTRACT.md gives, and the caller prints.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .plan import Plan
+
+EXIT_OK, EXIT_NO_PLAN, EXIT_INVALID, EXIT_TIME_LIMIT = 0, 1, 2, 3
+
+
+@dataclass
+class Outcome:
+    source: str  # the instance file as given
+    status: str  # optimal | feasible | infeasible | unknown | invalid
+    exit_code: int
+    plan: Plan | None = None
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (field path, message) when invalid
+    explanation: str | None = None
+    notes: list[str] = field(default_factory=list)
+    total_cost: float | None = None  # hub "total after funding", GBP
+    changes: list | None = None  # re-planning: scheduler.replan.Change rows
+    wall_seconds: float = 0.0
+
+    @property
+    def message(self) -> str:
+        """One line for a summary table."""
+        if self.problems:
+            path, msg = self.problems[0]
+            more = f" (+{len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+            return (f"{path}: {msg}" if path else msg) + more
+        if self.status == "infeasible" and self.explanation:
+            lines = [x for x in self.explanation.splitlines() if x.startswith("- ")]
+            return lines[0][2:] if lines else "infeasible"
+        if self.status == "unknown":
+            return "no plan within the time limit"
+        return ""
+
+
+def invalid(source: str, problems: list[tuple[str, str]], started: float) -> Outcome:
+    return Outcome(source, "invalid", EXIT_INVALID, problems=problems, wall_seconds=time.perf_counter() - started)
+
+
+def solve_file(
+    source: str | Path,
+    out_dir: str | Path,
+    options=None,
+    previous: str | Path | None = None,
+    today=None,
+) -> Outcome:
+    """Load, plan (or re-plan against `previous` from `today` on), explain, render and write."""
+    from models.load import InstanceError, load_instance
+
+    from .costs import cost_lines, missing_locations
+    from .explain import explain_infeasible
+    from .export import OutputFolderError, render_outputs, writable_output, write_atomically
+    from .problem import Problem
+    from .solve import SolveOptions, solve
+
+    started = time.perf_counter()
+    source = str(source)
+    options = options or SolveOptions()
+    try:
+        inst = load_instance(source)
+    except InstanceError as exc:
+        return invalid(source, exc.problems, started)
+    try:
+        writable_output(out_dir)
+    except OutputFolderError as exc:
+        return invalid(source, [("", str(exc))], started)
+    problem = Problem.from_instance(inst)
+    replan = None
+    if previous is not None:
+        from .replan import ReplanError, prepare
+
+        try:
+            replan = prepare(problem, previous, today)
+        except ReplanError as exc:
+            return invalid(source, exc.problems, started)
+    plan = solve(problem, options, replan=replan)
+    outcome = Outcome(source, plan.status, EXIT_OK, plan=plan)
+    if plan.status == "unknown":
+        outcome.exit_code = EXIT_TIME_LIMIT
+        outcome.wall_seconds = time.perf_counter() - started
+        return outcome
+    if plan.status == "infeasible":
+        outcome.explanation = explain_infeasible(problem, plan, replan=replan)
+        outcome.exit_code = EXIT_NO_PLAN
+    elif replan is not None:
+        outcome.changes = replan.changes(plan)
+    files = render_outputs(inst, plan, outcome.explanation, replan=replan, changes=outcome.changes)
+    try:
+        write_atomically(out_dir, files)
+    except OSError as exc:
+        return invalid(source, [("", f"--out {out_dir}: cannot be written ({exc.strerror or exc})")], started)
+    if plan.status in ("optimal", "feasible"):
+        outcome.total_cost = next(
+            c.amount for c in cost_lines(inst, plan) if c.work_group == "hub" and c.item == "total after funding"
+        )
+        outcome.notes = [*plan.notes, *missing_locations(inst, plan)]
+    outcome.wall_seconds = time.perf_counter() - started
+    return outcome
