@@ -50,6 +50,7 @@ def plan_json(plan: Plan) -> bytes:
         "stats": plan.stats,
         "notes": plan.notes,
         "sessions": [s.as_dict() for s in plan.sessions],
+        "cancelled": [s.as_dict() for s in plan.cancelled],
     }
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
 
@@ -84,7 +85,19 @@ def render_outputs(
     files: dict[str, bytes] = {"plan.json": plan_json(plan), "plan.csv": plan_csv(plan)}
     lines = cost_lines(instance, plan)
     files["costs.csv"] = costs_csv(lines)
-    files.update(calendar_files(instance, plan))
+    files.update(
+        calendar_files(
+            instance,
+            plan,
+            sequences={s.id: s.sequence for s in [*plan.sessions, *plan.cancelled]},
+            cancelled=plan.cancelled,
+            dtstamp=replan.stamp if replan is not None else None,
+        )
+    )
+    if changes is not None:
+        from .replan import changes_csv
+
+        files["changes.csv"] = changes_csv(changes)
     notes = list(plan.notes) + missing_locations(instance, plan)
     files["report.html"] = report_html(instance, plan, lines, notes, explanation)
     if explanation is not None:
@@ -93,7 +106,15 @@ def render_outputs(
 
 
 # Everything hubplan writes at the top of --out; other files there are never touched.
-MANAGED = ("plan.json", "plan.csv", "costs.csv", "report.html", "calendars", "explanation.txt")
+MANAGED = (
+    "plan.json",
+    "plan.csv",
+    "costs.csv",
+    "report.html",
+    "calendars",
+    "explanation.txt",
+    "changes.csv",
+)
 
 
 class OutputFolderError(Exception):

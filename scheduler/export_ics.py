@@ -149,12 +149,21 @@ class _Writer:
             lines.append(f"Visiting: {self.school_name(s.school)}")
         return "\n".join(lines)
 
-    def _base(self, uid: str, date: dt.date, slot: str, summary: str, status: str, sequence: int) -> Event:
+    def _base(
+        self,
+        uid: str,
+        date: dt.date,
+        slot: str,
+        summary: str,
+        status: str,
+        sequence: int,
+        modified: dt.datetime | None = None,
+    ) -> Event:
         start, end = _times(slot, self.slots)
         event = Event()
         event.add("uid", uid)
         event.add("dtstamp", self.dtstamp)
-        event.add("last-modified", self.dtstamp)
+        event.add("last-modified", min(modified, self.dtstamp) if modified else self.dtstamp)
         event.add("dtstart", dt.datetime.combine(date, start, tzinfo=LONDON))
         event.add("dtend", dt.datetime.combine(date, end, tzinfo=LONDON))
         event.add("summary", summary)
@@ -172,6 +181,7 @@ class _Writer:
             self.summary(s),
             "CANCELLED" if cancelled else "CONFIRMED",
             self.sequences.get(s.id, 0) if s.id else 0,
+            _utc(s.modified),
         )
         event.add("location", self.school_name(s.venue))
         event.add("description", self.description(s))
@@ -185,6 +195,16 @@ class _Writer:
         event.add("organizer", self.organizer(person_id))
         event.add("categories", ["commitment"])
         return _Item((c.date, SLOT_ORDER.get(c.slot, 3), "", uid), event)
+
+
+def _utc(stamp: str | None) -> dt.datetime | None:
+    """A session's LAST-MODIFIED (re-planning writes YYYY-MM-DDTHH:MM:SSZ), or None."""
+    if not stamp:
+        return None
+    try:
+        return dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+    except ValueError:
+        return None
 
 
 def _commitment_items(writer: _Writer, person: Person) -> list[_Item]:

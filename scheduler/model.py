@@ -24,6 +24,7 @@ SOFT_GOALS = {
     "S2": "preferences",
     "S3": "travel",
     "S4": "cost",
+    "S5": "changes",  # re-planning only: sessions moved, added or dropped
 }
 
 
@@ -38,11 +39,17 @@ class Builder:
         default_factory=lambda: defaultdict(lambda: defaultdict(list))
     )
     soft: dict[str, list] = field(default_factory=lambda: {k: [] for k in SOFT_GOALS})
+    # Re-planning: (date, slot)s per activity key that must exist even where the rules no
+    # longer allow them (sessions that already happened).
+    extra: dict[str, list[tuple[dt.date, str]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for act in self.problem.activities:
             xs = []
-            for day, slot in candidate_slots(self.problem, act):
+            slots = candidate_slots(self.problem, act)
+            if act.key in self.extra:
+                slots = sorted(set(slots) | set(self.extra[act.key]))
+            for day, slot in slots:
                 x = self.model.new_bool_var(f"{act.key}@{day}:{slot}")
                 xs.append((day, slot, x))
                 for h in halves(slot):
@@ -91,14 +98,14 @@ class Builder:
         self._preferences()
         self._travel()
         self._cost()
-        w = self.problem.weights
-        self.model.minimize(
-            w["spread"] * sum(self.soft["S1"])
-            + w["preferences"] * sum(self.soft["S2"])
-            + w["travel"] * sum(self.soft["S3"])
-            + w["cost"] * sum(self.soft["S4"])
-        )
+        self.model.minimize(self.objective())
         return self
+
+    def objective(self, goals: tuple[str, ...] = ("S1", "S2", "S3", "S4")):
+        """The weighted sum of these soft goals (S5 is minimised first, on its own)."""
+        w = self.problem.weights
+        weight = {"S1": w["spread"], "S2": w["preferences"], "S3": w["travel"], "S4": w["cost"], "S5": 1}
+        return sum(weight[k] * sum(self.soft[k]) for k in goals)
 
     def _spread(self) -> None:
         """S1: sessions evenly spaced through the window, visits never in back-to-back weeks.

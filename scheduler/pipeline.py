@@ -44,7 +44,9 @@ class Outcome:
 
 
 def invalid(source: str, problems: list[tuple[str, str]], started: float) -> Outcome:
-    return Outcome(source, "invalid", EXIT_INVALID, problems=problems, wall_seconds=time.perf_counter() - started)
+    return Outcome(
+        source, "invalid", EXIT_INVALID, problems=problems, wall_seconds=time.perf_counter() - started
+    )
 
 
 def solve_file(
@@ -93,7 +95,7 @@ def solve_file(
         outcome.explanation = explain_infeasible(problem, plan, replan=replan)
         outcome.exit_code = EXIT_NO_PLAN
     elif replan is not None:
-        outcome.changes = replan.changes(plan)
+        outcome.changes = replan.label(problem, plan)
     files = render_outputs(inst, plan, outcome.explanation, replan=replan, changes=outcome.changes)
     try:
         write_atomically(out_dir, files)
@@ -101,7 +103,9 @@ def solve_file(
         return invalid(source, [("", f"--out {out_dir}: cannot be written ({exc.strerror or exc})")], started)
     if plan.status in ("optimal", "feasible"):
         outcome.total_cost = next(
-            c.amount for c in cost_lines(inst, plan) if c.work_group == "hub" and c.item == "total after funding"
+            c.amount
+            for c in cost_lines(inst, plan)
+            if c.work_group == "hub" and c.item == "total after funding"
         )
         outcome.notes = [*plan.notes, *missing_locations(inst, plan)]
     outcome.wall_seconds = time.perf_counter() - started

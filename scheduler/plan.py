@@ -21,6 +21,9 @@ class Session:
     specialist: str  # who leads it (the specialist, or the TfM Lead)
     teachers: tuple[str, ...]
     id: str = ""
+    # Calendar revision (re-planning): SEQUENCE, and LAST-MODIFIED as YYYY-MM-DDTHH:MM:SSZ.
+    sequence: int = field(default=0, compare=False)
+    modified: str | None = field(default=None, compare=False)
 
     @property
     def days(self) -> float:
@@ -45,6 +48,8 @@ class Session:
             "school": self.school,
             "specialist": self.specialist,
             "teachers": list(self.teachers),
+            "sequence": self.sequence,
+            **({"modified": self.modified} if self.modified else {}),
         }
 
 
@@ -59,6 +64,7 @@ class Plan:
     wall_seconds: float = 0.0  # the wall clock, for people and benchmarks; never written to files
     objective_terms: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    cancelled: list[Session] = field(default_factory=list)  # re-planning: dropped, still in the feeds
     stats: dict[str, int] = field(default_factory=dict)
 
     @property
