@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -37,7 +37,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("instance", type=click.Path(dir_okay=False))
+@click.argument("instance", type=click.Path())
 def validate(instance: str) -> None:
     """Check INSTANCE and every cross-reference in it; list all problems."""
     inst = _load(instance)
@@ -64,6 +64,13 @@ def _solve_options(f):
         help="Random seed of the search.",
     )(f)
     f = click.option(
+        "--gap",
+        type=click.FloatRange(0.0, 1.0),
+        default=0.0,
+        show_default=True,
+        help="Stop once the plan is proven within this relative gap of the best possible (0.01 = 1%).",
+    )(f)
+    f = click.option(
         "--time-limit",
         type=click.FloatRange(0.01, 86_400),
         default=60.0,
@@ -74,7 +81,7 @@ def _solve_options(f):
 
 
 @main.command()
-@click.argument("instance", type=click.Path(dir_okay=False))
+@click.argument("instance", type=click.Path())
 @click.option(
     "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the outputs."
 )
@@ -96,6 +103,7 @@ def solve(
     time_limit: float,
     seed: int,
     workers: int,
+    gap: float,
     previous: str | None,
     today,
     log: bool,
@@ -110,6 +118,7 @@ def solve(
         time_limit=time_limit,
         seed=seed,
         workers=workers,
+        gap=gap,
         log=log,
         progress=lambda line: click.echo(line, err=True),
     )
@@ -146,9 +155,14 @@ def solve(
 
 
 @main.command()
-@click.argument("instance", type=click.Path(dir_okay=False))
-@click.option("--time-limit", type=click.FloatRange(0.1, 86_400), default=60.0, show_default=True,
-              help="Budget for each solve the explanation runs, in deterministic seconds.")
+@click.argument("instance", type=click.Path())
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(0.1, 86_400),
+    default=60.0,
+    show_default=True,
+    help="Budget for each solve the explanation runs, in deterministic seconds.",
+)
 def explain(instance: str, time_limit: float) -> None:
     """Say why INSTANCE cannot be planned, in its own words, with relaxations that were checked."""
     from scheduler.explain import explain_instance
@@ -161,7 +175,7 @@ def explain(instance: str, time_limit: float) -> None:
 
 
 @main.command()
-@click.argument("instance", type=click.Path(dir_okay=False))
+@click.argument("instance", type=click.Path())
 @click.argument("plan", type=click.Path(dir_okay=False))
 def check(instance: str, plan: str) -> None:
     """Check PLAN (plan.json or CSV work_group,kind,school,date,slot) against every hard rule."""
@@ -188,27 +202,268 @@ def check(instance: str, plan: str) -> None:
 # --- generate (issue 4) ------------------------------------------------------
 
 
+@main.command()
+@click.option("--work-groups", "-n", type=click.IntRange(1, 1000), required=True, help="Work Groups per hub.")
+@click.option(
+    "--hubs",
+    type=click.IntRange(1, 500),
+    default=1,
+    show_default=True,
+    help="How many hubs; above 1, -o names a folder that gets hub-01.yaml, hub-02.yaml, …",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**31 - 1),
+    default=0,
+    show_default=True,
+    help="The same seed writes the same bytes.",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(),
+    help="The instance file (.yaml, .yml or .json), or with --hubs the folder.",
+)
+def generate(work_groups: int, hubs: int, seed: int, output: str) -> None:
+    """Write a realistic synthetic hub (or several) with WORK_GROUPS Work Groups each."""
+    from scheduler.generate import describe, generate_instance, generated_header, write_hubs, write_instance
+
+    if hubs > 1:
+        if Path(output).suffix.lower() in (".yaml", ".yml", ".json"):
+            _fail_invalid([("-o", f"with --hubs {hubs}, -o names a folder, not the file {output}")])
+        paths = write_hubs(work_groups, hubs, seed, output)
+        click.echo(f"wrote {len(paths)} hubs of {work_groups} Work Groups to {output}")
+        return
+    if Path(output).suffix.lower() not in (".yaml", ".yml", ".json"):
+        _fail_invalid([("-o", f"{output}: name a .yaml, .yml or .json file")])
+    data = generate_instance(work_groups, seed)
+    write_instance(data, output, generated_header(data, work_groups, seed, 1))
+    click.echo(f"wrote {output}: {describe(data)}")
+
+
 # --- batch (issue 4) ---------------------------------------------------------
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for one output folder per instance and summary.csv.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Instances planned at once by the local pool [default: min(2, CPUs)].",
+)
+@_solve_options
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="A local process pool, or a Dask distributed cluster (needs --scheduler).",
+)
+@click.option(
+    "--scheduler",
+    "scheduler_address",
+    default=None,
+    help="With --executor dask: the scheduler's address, e.g. tcp://10.0.0.5:8786.",
+)
+def batch(
+    inputs: tuple[str, ...],
+    out_dir: str,
+    jobs: int | None,
+    time_limit: float,
+    seed: int,
+    workers: int,
+    gap: float,
+    executor: str,
+    scheduler_address: str | None,
+) -> None:
+    """Plan every instance in INPUTS (files, or folders of .yaml/.yml/.json) into --out."""
+    from scheduler.batch import BatchError, run_batch
+    from scheduler.solve import SolveOptions
+
+    if scheduler_address and executor != "dask":
+        _fail_invalid([("--scheduler", "only means something with --executor dask")])
+    options = SolveOptions(time_limit=time_limit, seed=seed, workers=workers, gap=gap)
+    try:
+        result = run_batch(inputs, out_dir, options, jobs, executor, scheduler_address)
+    except BatchError as exc:
+        _fail_invalid([("", str(exc))])
+    for warning in result.warnings:
+        click.echo(f"note: {warning}", err=True)
+    for row in result.failed:
+        click.echo(
+            f"{row['instance']}: {row['status']}" + (f": {row['message']}" if row["message"] else ""),
+            err=True,
+        )
+    solved = len(result.rows) - len(result.failed)
+    click.echo(f"{solved} of {len(result.rows)} instances planned; wrote {result.summary}")
+    sys.exit(EXIT_OK if not result.failed else EXIT_NO_PLAN)
 
 
 # --- template / import (issue 5) ---------------------------------------------
 
 
+def _write_file(path: str, data: bytes) -> None:
+    """Write `data` to `path` whole or not at all: a temporary file beside it, renamed into place."""
+    import tempfile
+
+    target = Path(path)
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+@main.command()
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="The workbook to write (.xlsx)."
+)
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(),
+    help="Fill the workbook from this instance (YAML, JSON, workbook or folder of CSVs).",
+)
+@click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+def template(output: str, source: str | None, force: bool) -> None:
+    """Write a workbook to fill in: a sheet per part of the hub, each column explained in its header's note."""
+    from models.load import InstanceError
+    from models.workbook import WORKBOOK_SUFFIXES, instance_to_workbook, template_workbook
+
+    if Path(output).suffix.lower() not in WORKBOOK_SUFFIXES:
+        _fail_invalid([("-o", f"{output}: name an .xlsx file, so that spreadsheets open it")])
+    if Path(output).exists() and not force:
+        _fail_invalid([("-o", f"{output} exists; add --force to overwrite it")])
+    try:
+        data = template_workbook() if source is None else instance_to_workbook(_load(source))
+    except InstanceError as exc:  # what a workbook cannot hold
+        _fail_invalid(exc.problems)
+    _write_file(output, data)
+    click.echo(f"wrote {output}")
+
+
+@main.command("import")
+@click.argument("workbook", type=click.Path())
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The instance file to write (.yaml).",
+)
+def import_(workbook: str, output: str) -> None:
+    """Turn a filled WORKBOOK (.xlsx, or a folder of CSVs: Hub.csv, Schools.csv, …) into an instance file."""
+    from models.workbook import instance_yaml
+
+    inst = _load(workbook)
+    _write_file(output, instance_yaml(inst, Path(workbook).name).encode())
+    click.echo(
+        f"{workbook}: {len(inst.work_groups)} work groups, {len(inst.schools)} schools, "
+        f"{len(inst.specialists)} specialists, {len(inst.teachers)} teachers; wrote {output}"
+    )
+
+
 # --- publish (issue 6) -------------------------------------------------------
+
+
+@main.command()
+@click.argument("out_dir", metavar="DIR", type=click.Path())
+@click.option("--url", required=True, help="The CalDAV server (or your calendar home on it), http(s)://…")
+@click.option("--user", help="User name on the server.")
+@click.option(
+    "--password-env",
+    metavar="VAR",
+    help="Name of the environment variable that holds the password (the password never goes on the command line).",
+)
+def publish(out_dir: str, url: str, user: str | None, password_env: str | None) -> None:
+    """Publish the calendars of a `solve` output DIR to a CalDAV server: one calendar per feed.
+
+    Re-publishing after a re-plan updates moved events in place, uploads cancelled ones as
+    cancelled and deletes what the feeds no longer hold. Exit 0 all published, 1 the server
+    rejected some events (listed), 2 invalid input, server unreachable or login refused.
+    """
+    import logging
+    import time
+    from typing import NoReturn
+
+    from scheduler.publish import PublishError, plain_http_warning
+    from scheduler.publish import publish as publish_folder
+
+    def fail(message: str) -> NoReturn:
+        click.echo(f"hubplan publish: {message}", err=True)
+        sys.exit(EXIT_INVALID)
+
+    shown = [time.monotonic()]
+
+    def progress(done: int, total: int) -> None:
+        """A line every 5 seconds on long runs."""
+        if done < total and time.monotonic() - shown[0] >= 5:
+            shown[0] = time.monotonic()
+            click.echo(f"  {done}/{total} calendars published…", err=True)
+
+    if user and not password_env:
+        fail("--user needs --password-env VAR, the environment variable that holds the password")
+    if password_env and not user:
+        fail("--password-env needs --user NAME")
+    password = os.environ.get(password_env) if password_env else None
+    if password_env and password is None:
+        fail(f"--password-env {password_env}: that environment variable is not set")
+    logging.getLogger("caldav").setLevel(logging.CRITICAL)  # failures are reported below, once
+    warning = plain_http_warning(url, user)
+    if warning:
+        click.echo(f"hubplan publish: {warning}", err=True)
+    try:
+        summary = publish_folder(out_dir, url, user, password, progress=progress)
+    except PublishError as exc:
+        fail(str(exc))
+    for line in summary.rejected:
+        click.echo(f"rejected: {line}", err=True)
+    click.echo(summary.line())
+    sys.exit(summary.exit_code)
+
+
+class Stopped(BaseException):
+    """Ctrl-C or SIGTERM. Not a KeyboardInterrupt, which click would turn into Abort with a
+    blank line first; a BaseException, so that no `except Exception` swallows it."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped(signum)
 
 
 def run() -> None:
     """The console entry point: every failure is one line on stderr, never a traceback.
 
-    Ctrl-C exits 130 (outputs are written atomically, so earlier ones stay whole); a file
-    that cannot be read or written exits 2; anything else is a bug in hubplan, reported
-    in one line (set HUBPLAN_DEBUG=1 for the traceback) with exit 70.
+    Ctrl-C exits 130 and SIGTERM 143 (128 + the signal), with one line: outputs are written
+    atomically, so earlier ones stay whole. A file that cannot be read or written exits 2;
+    anything else is a bug in hubplan, reported in one line (set HUBPLAN_DEBUG=1 for the
+    traceback) with exit 70.
     """
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _stop)
     try:
         code = main.main(standalone_mode=False)
-    except (KeyboardInterrupt, click.exceptions.Abort):
-        click.echo("hubplan: interrupted; earlier outputs are untouched", err=True)
-        sys.exit(130)
+    except (Stopped, KeyboardInterrupt, click.exceptions.Abort) as exc:
+        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        what = "terminated" if signum == signal.SIGTERM else "interrupted"
+        click.echo(f"hubplan: {what}; earlier outputs are untouched", err=True)
+        sys.exit(128 + signum)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

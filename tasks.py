@@ -55,13 +55,21 @@ def system_packages() -> None:
     if not missing:
         return
     if os.name != "posix" or os.geteuid() != 0 or not Path("/usr/bin/apt-get").exists():
-        print(f"note: tests that need {', '.join(missing)} will be skipped (install them with apt)", flush=True)
+        print(
+            f"note: tests that need {', '.join(missing)} will be skipped (install them with apt)", flush=True
+        )
         return
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing]):
+    for cmd in (
+        ["apt-get", "update", "-qq"],
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
+    ):
         print("+", " ".join(cmd), flush=True)
         if subprocess.call(cmd, env=env, stdout=subprocess.DEVNULL):
-            print(f"note: could not install {', '.join(missing)}; tests that need them will be skipped", flush=True)
+            print(
+                f"note: could not install {', '.join(missing)}; tests that need them will be skipped",
+                flush=True,
+            )
             return
 
 

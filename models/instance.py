@@ -8,20 +8,42 @@ inner loop runs.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+from .programmes import KINDS, ProgrammeDef  # noqa: F401 - KINDS re-exported
+from .programmes import PROGRAMMES as BUILTIN_PROGRAMMES
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 SLOTS = ("am", "pm", "day")
 TERM_NAMES = ("autumn", "spring", "summer")
-PROGRAMMES = (
-    "secondary-development",
-    "primary-development",
-    "secondary-embedding",
-    "sustaining",
+PROGRAMMES = tuple(BUILTIN_PROGRAMMES)  # the built-in programme names
+
+# Ids name files (calendars/schools/<id>.ics): the pattern keeps out '/', '.' and '..', and
+# these are the device names Windows reserves in every folder, whatever the extension.
+RESERVED_IDS = frozenset(
+    {"con", "prn", "aux", "nul", *(f"{d}{n}" for d in ("com", "lpt") for n in range(10))}
 )
-KINDS = ("group", "visit", "headteachers", "development", "central")
+
+
+def _not_reserved(value: str) -> str:
+    """An id that can name a file on every system."""
+    if value in RESERVED_IDS:
+        raise ValueError(
+            f"'{value}' is a device name on Windows and cannot name a calendar file; choose another id"
+        )
+    return value
+
 
 Id = Annotated[
     str,
@@ -29,6 +51,7 @@ Id = Annotated[
         pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$",
         description="lowercase letters, digits and '-', at most 64 characters",
     ),
+    AfterValidator(_not_reserved),
 ]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri"]
 Slot = Literal["am", "pm", "day"]
@@ -202,6 +225,23 @@ class Specialist(Person):
     release_days: list[Weekday] = list(WEEKDAYS)
     max_days_per_week: float | None = Field(None, ge=0.5, le=5)
     sle: bool = False  # paid at the SLE day rate (a year-3+ specialist, seed 004)
+    # Year of the Secondary Mastery Specialist programme (seed 004); 3 or more: paid at the SLE rate.
+    programme_year: int | None = Field(None, ge=1, le=50)
+
+    @field_validator("programme_year")
+    @classmethod
+    def _leads_from_year_3(cls, v: int | None) -> int | None:
+        if v is not None and v < 3:
+            raise ValueError(
+                f"a specialist in year {v} of the programme is a trainee: list them under teachers "
+                "(role: trainee) with a specialist-programme Work Group; specialists lead from year 3"
+            )
+        return v
+
+    @property
+    def paid_as_sle(self) -> bool:
+        """Paid at rates.sle_day: marked `sle`, or in year 3 or later of the programme (seed 004)."""
+        return self.sle or (self.programme_year or 0) >= 3
 
 
 class Teacher(Person):
@@ -217,6 +257,24 @@ class Teacher(Person):
             if extra:
                 raise ValueError(f"release_days {extra} are not days this teacher works ({self.works})")
         return self
+
+
+class Venue(Strict):
+    """A place that is not a hub school, such as where the programme's central events are held."""
+
+    id: Id
+    name: Text
+    location: Location | None = None
+    capacity: int | None = Field(None, ge=1, le=10_000)  # sessions in one slot; none: no limit
+
+
+class CentralEvent(Strict):
+    """A central event of the Specialist programme: its date is fixed, not the solver's choice."""
+
+    date: dt.date
+    slot: Slot = "day"
+    venue: Id | None = None  # a school or a venue; none: online, attended from the trainee's school
+    what: Text = "Central event"
 
 
 class WorkGroupSchool(Strict):
@@ -238,6 +296,7 @@ class WorkGroup(Strict):
     to: dt.date | None = None
     venue: Id | None = None
     params: dict[str, ParamValue] = {}
+    central_events: list[CentralEvent] = []  # programmes with a central stream
 
     @model_validator(mode="after")
     def _window(self) -> WorkGroup:
@@ -259,7 +318,7 @@ class WorkGroup(Strict):
 
 class Pin(Strict):
     work_group: Id
-    kind: Literal["group", "visit", "headteachers"]
+    kind: Literal["group", "visit", "headteachers", "development", "central"]
     date: dt.date
     slot: Slot
     school: Id | None = None
@@ -275,6 +334,11 @@ class Instance(Strict):
     schools: list[School] = Field(min_length=1)
     specialists: list[Specialist] = Field(min_length=1)
     teachers: list[Teacher] = []
+    venues: list[Venue] = []
     work_groups: list[WorkGroup] = []
-    programmes: dict[str, Any] = {}
+    programmes: dict[Id, ProgrammeDef] = {}  # instance-defined, beside the built-ins
     pinned: list[Pin] = []
+
+    def programme(self, name: str) -> ProgrammeDef | None:
+        """A programme by name: a built-in or one this instance defines."""
+        return self.programmes.get(name) or BUILTIN_PROGRAMMES.get(name)

@@ -44,16 +44,28 @@ class Checked:
     def wg(self, s: Session) -> WorkGroupSpec:
         return self.problem.work_groups[s.work_group]
 
-    def activity(self, s: Session) -> Activity | None:
-        """The planned session as an activity: its own venue and attendees, as planned."""
+    def planned(self, s: Session) -> Activity | None:
+        """The activity the session belongs to, as its programme sets it (venue, leader, …)."""
         wg = self.problem.work_groups.get(s.work_group)
         if wg is None:
             return None
-        base = wg.activity(s.kind, s.school if s.kind == "visit" else None)
+        return wg.activity(s.kind, s.school if s.kind == "visit" else None, s.date)
+
+    def activity(self, s: Session) -> Activity | None:
+        """The planned session as an activity: its own venue and attendees, as planned."""
+        base = self.planned(s)
         if base is None:
             return None
         return Activity(
-            base.key, base.wg, base.kind, base.school, s.venue, s.specialist, s.teachers, base.slots
+            base.key,
+            base.wg,
+            base.kind,
+            base.school,
+            s.venue,
+            s.specialist,
+            s.teachers,
+            base.slots,
+            base.dates,
         )
 
     def sessions_with_activity(self) -> list[tuple[Session, Activity]]:
@@ -149,14 +161,16 @@ def _session(row: dict, p: Problem, at: str, problems: list[tuple[str, str]]) ->
     if kind not in KIND_LABEL:
         problems.append((f"{at}.kind", f"'{kind}' is not one of {', '.join(KIND_LABEL)}"))
         return None
-    act = wg.activity(kind, school if kind == "visit" else None)
+    try:
+        day = dt.date.fromisoformat(text("date"))
+    except ValueError:
+        day = None
+    act = wg.activity(kind, school if kind == "visit" else None, day)
     if act is None:
         detail = f"no visits to '{school}'" if kind == "visit" else f"no '{kind}' sessions"
         problems.append((f"{at}.{'school' if kind == 'visit' else 'kind'}", f"{wg.id} has {detail}"))
         return None
-    try:
-        day = dt.date.fromisoformat(text("date"))
-    except ValueError:
+    if day is None:
         problems.append((f"{at}.date", f"'{text('date')}' is not a date; write YYYY-MM-DD"))
         return None
     slot = text("slot")

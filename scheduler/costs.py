@@ -1,8 +1,10 @@
 """costs.csv: what a plan costs, line by line, with the funding schools receive set against it.
 
 DOMAIN.md "Money": teacher release is costed at the supply-cover day rate; each school in a
-Work Group receives release funding by programme; a specialist's days are paid at the
-specialist (or SLE) day rate; the leader's driving at the HMRC mileage rate. Lines come in
+Work Group receives the release funding its programme names (`release_funding`: pounds per
+school, a `rates` field, or every release day for the Specialist programme's trainee); a
+specialist's days are paid at the specialist day rate, or the SLE rate when marked `sle` or
+in year 3+ of the programme (`programme_year`); the leader's driving at the HMRC mileage rate. Lines come in
 a fixed order: work groups in instance order, within one its schools in WG order, then its
 leaders, then its totals; hub-wide totals last.
 """
@@ -16,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from models.instance import Instance, Rates
+from models.programmes import PROGRAMMES, ProgrammeDef, funding_amount
 
 from .geo import round_trip_miles
 from .plan import Plan, Session
@@ -58,16 +61,17 @@ def _derived(wg: str, party: str, item: str, amount: float) -> CostLine:
     return CostLine(wg, party, item, 1.0, "", amount, amount)
 
 
-def release_funding(programme: str, rates: Rates) -> float:
-    """Release funding one school receives in a WG of this programme: secondary-development
-    £2000 per department (rates.secondary_release_funding), primary-development £1000 per
-    school (rates.primary_release_funding); secondary-embedding and sustaining: 0 (the seeds
-    name no amount), as for any custom programme."""
-    if programme == "secondary-development":
-        return float(rates.secondary_release_funding)
-    if programme == "primary-development":
-        return float(rates.primary_release_funding)
-    return 0.0
+def release_funding(programme: str | ProgrammeDef, rates: Rates, release: float = 0.0) -> float:
+    """Release funding one school receives in a WG of this programme, given its release cost:
+    secondary-development £2000 per department (rates.secondary_release_funding),
+    primary-development £1000 per school (rates.primary_release_funding), the
+    specialist-programme every release day (seed 004); secondary-embedding and sustaining 0
+    (the seeds name no amount). A name that is not a built-in gets 0."""
+    pdef = PROGRAMMES.get(programme) if isinstance(programme, str) else programme
+    if pdef is None:
+        return 0.0
+    amount = funding_amount(pdef.release_funding, rates)
+    return release if amount is None else amount
 
 
 def _sessions_by_wg(instance: Instance, plan: Plan) -> dict[str, list[Session]]:
@@ -102,8 +106,9 @@ def _mileage(instance: Instance, plan: Plan) -> tuple[dict[tuple[str, str], floa
     leader at one venue on one date are one trip, even across work groups (as S3 counts
     them); it is charged to the first of those WGs in instance order.
     """
-    locations = {s.id: (s.location.lat, s.location.lon) if s.location else None for s in instance.schools}
-    home = {p.id: p.school for p in instance.specialists}
+    places = [*instance.schools, *instance.venues]
+    locations = {s.id: (s.location.lat, s.location.lon) if s.location else None for s in places}
+    home = {p.id: p.school for p in [*instance.specialists, *instance.teachers]}  # a trainee leads too
     first_wg: dict[tuple[str, dt.date, str], str] = {}
     for wg_id, sessions in _sessions_by_wg(instance, plan).items():
         for s in sessions:
@@ -161,23 +166,24 @@ def cost_lines(instance: Instance, plan: Plan) -> list[CostLine]:
     r = instance.rates
     release_days = release_days_by_school(instance, plan)
     miles, _ = _mileage(instance, plan)
-    sle = {p.id: p.sle for p in instance.specialists}
+    sle = {p.id: p.paid_as_sle for p in instance.specialists}
     by_wg = _sessions_by_wg(instance, plan)
     out: list[CostLine] = []
     for wg in instance.work_groups:
-        funding = release_funding(wg.programme, r)
+        programme = instance.programme(wg.programme)
         lines: list[CostLine] = []
         for (wg_id, school), days in release_days.items():
             if wg_id != wg.id:
                 continue
             cost = _money(days * r.supply_cover_day)
+            funding = release_funding(programme, r, cost) if programme is not None else 0.0
             lines += [
                 CostLine(wg.id, school, RELEASE, days, "day", r.supply_cover_day, cost),
                 CostLine(wg.id, school, FUNDING, 1.0, "school", funding, _money(-funding)),
                 _derived(wg.id, school, BEYOND, max(0.0, cost - funding)),
             ]
-            if wg.programme == "primary-development":
-                tb = r.textbook_match_funding
+            if programme is not None and programme.textbook_funding != 0.0:  # primary: "up to" £2000
+                tb = funding_amount(programme.textbook_funding, r)
                 lines.append(CostLine(wg.id, school, TEXTBOOK, 1.0, "school", tb, _money(-tb)))
         leader_days: dict[str, float] = {}
         for s in by_wg[wg.id]:
@@ -185,8 +191,11 @@ def cost_lines(instance: Instance, plan: Plan) -> list[CostLine]:
         for leader, days in leader_days.items():
             day_rate = r.sle_day if sle.get(leader) else r.specialist_day
             distance = round(miles.get((wg.id, leader), 0.0), 1) + 0.0
+            if leader in sle:  # a trainee's own days are teacher release, costed above
+                lines.append(
+                    CostLine(wg.id, leader, SPECIALIST, days, "day", day_rate, _money(days * day_rate))
+                )
             lines += [
-                CostLine(wg.id, leader, SPECIALIST, days, "day", day_rate, _money(days * day_rate)),
                 CostLine(
                     wg.id,
                     leader,

@@ -34,7 +34,7 @@ from .calendar import WEEKDAY_NAMES, Period
 from .model import Builder
 from .problem import Activity, Problem
 from .rules import RULE, RULES, candidate_slots, iso_week
-from .solve import SolveOptions, components, pin_problems, restrict, solve
+from .solve import SolveOptions, components, pin_problems, restrict, run_interruptibly, solve
 
 CHECK_LIMIT = 10.0  # deterministic seconds for each solve that checks a relaxation
 MAX_SHOWN = 3  # relaxations shown per fact
@@ -530,7 +530,7 @@ def model_core(p: Problem, time_limit: float = CHECK_LIMIT) -> list[Subject] | N
     def infeasible(subset: list[Subject]) -> list[Subject] | None:
         b.model.clear_assumptions()
         b.model.add_assumptions([lits[s] for s in subset])
-        if solver.solve(b.model) != cp_model.INFEASIBLE:
+        if run_interruptibly(solver, b.model) != cp_model.INFEASIBLE:
             return None
         found = set(solver.sufficient_assumptions_for_infeasibility())
         return [s for s in subset if lits[s].index in found]

@@ -14,11 +14,14 @@ import os
 import shutil
 import signal
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 from models.instance import Instance
 
 from .costs import cost_lines, costs_csv, missing_locations
+from .costs_xlsx import costs_xlsx
 from .export_ics import calendar_files
 from .plan import Plan
 from .report import report_html
@@ -85,6 +88,7 @@ def render_outputs(
     files: dict[str, bytes] = {"plan.json": plan_json(plan), "plan.csv": plan_csv(plan)}
     lines = cost_lines(instance, plan)
     files["costs.csv"] = costs_csv(lines)
+    files["costs.xlsx"] = costs_xlsx(instance, lines)
     files.update(
         calendar_files(
             instance,
@@ -110,10 +114,12 @@ MANAGED = (
     "plan.json",
     "plan.csv",
     "costs.csv",
+    "costs.xlsx",
     "report.html",
     "calendars",
     "explanation.txt",
     "changes.csv",
+    "manifest.json",
 )
 
 
@@ -132,25 +138,51 @@ def writable_output(out_dir: str | Path) -> Path:
 @contextlib.contextmanager
 def _signals_deferred():
     """Hold Ctrl-C and SIGTERM for the few renames that swap outputs in, so a run is
-    either wholly old or wholly new."""
-    if not hasattr(signal, "pthread_sigmask"):
+    either wholly old or wholly new: handlers that only take note, and the first signal
+    noted is raised again once the old handlers are back.
+
+    Not a signal mask: a mask holds a signal for one thread only, and the solver and the
+    BLAS pool leave other threads about, which take the signal for the whole process; its
+    Python handler then runs in the main thread all the same. Handlers can be changed only
+    from the main thread; elsewhere (a Dask worker thread) the swap goes unguarded."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    noted: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.signal(signum, lambda signum, _: noted.append(signum)) for signum in held}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        if noted:
+            signal.raise_signal(noted[0])
+
+
+STAGING_PREFIX = ".hubplan-"
+# When this process started, near enough: a staging folder last changed before it was left
+# by an earlier run, killed (SIGKILL, a power cut) before it could remove it.
+PROCESS_STARTED = time.time()
+
+
+def remove_stale_staging(out: Path, before: float = PROCESS_STARTED) -> None:
+    """Remove the staging folders in `out` last changed before `before`."""
+    for entry in out.glob(f"{STAGING_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            if entry.is_dir() and not entry.is_symlink() and entry.stat().st_mtime < before:
+                shutil.rmtree(entry)
 
 
 def write_atomically(out_dir: str | Path, files: dict[str, bytes]) -> None:
     """Write every file to a staging folder inside `out_dir`, then swap hubplan's own
     entries (MANAGED) into place; stale ones (an old explanation.txt) go, and anything
-    else in the folder is left alone."""
+    else in the folder is left alone. Signals are held during the swap; only SIGKILL can
+    leave a `.hubplan-*` staging folder behind, and the next run into `out_dir` removes it."""
     out = writable_output(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".hubplan-", dir=out))
+    remove_stale_staging(out)
+    stage = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
     try:
         for rel, data in sorted(files.items()):
             target = (stage / rel).resolve()

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from models.programmes import INF, Range, expected_sessions
+
 from .calendar import Period, weekday_name
 from .geo import round_trip_miles
 from .problem import Activity, PinSpec, Problem
-from .rules import RULE, RULES, candidate_slots, halves, iso_week, units
+from .rules import RULES, candidate_slots, halves, iso_week, stream_periods, units
 
 SOFT_GOALS = {
     "S1": "spread",
@@ -61,27 +63,36 @@ class Builder:
             self.cands[act.key] = xs
 
     # -- helpers the rules use -------------------------------------------------
-    def halves_of(self, act: Activity):
-        return sum(units(slot) * x for _, slot, x in self.cands[act.key])
+    def halves_of(self, *acts: Activity):
+        """Half-days of sessions of these activities (one unit of a stream)."""
+        return sum(units(slot) * x for act in acts for _, slot, x in self.cands[act.key])
 
-    def count_of(self, act: Activity):
-        return sum(x for _, _, x in self.cands[act.key])
+    def count_of(self, *acts: Activity):
+        """Sessions of these activities."""
+        return sum(x for act in acts for _, _, x in self.cands[act.key])
 
-    def per_period(self, act: Activity, periods: list[Period], exact: bool = True) -> None:
-        """Exactly one session of `act` in each period and none outside them; with
-        exact=False, at least one in each period and no limit elsewhere."""
+    def per_period(self, act: Activity, periods: list[Period], rng: Range = (1, 1)) -> None:
+        """Between rng[0] and rng[1] sessions of `act` in each period; with a finite most,
+        none outside the periods (an unlimited most leaves other dates free)."""
+        lo, hi = int(rng[0]), int(min(rng[1], INF))
         cands = self.cands[act.key]
         for t in periods:
-            xs = [x for day, _, x in cands if day in t]
-            self.model.add(sum(xs) == 1) if exact else self.model.add(sum(xs) >= 1)
-        if exact:
+            n = sum(x for day, _, x in cands if day in t)
+            if lo == hi:
+                self.model.add(n == lo)
+            elif rng[1] >= INF:
+                self.model.add(n >= lo)
+            else:
+                self.model.add_linear_constraint(n, lo, hi)
+        if rng[1] < INF:
             outside = [x for day, _, x in cands if not any(day in t for t in periods)]
             if outside:
                 self.model.add(sum(outside) == 0)
 
     def pin_var(self, pin: PinSpec):
-        key = f"{pin.wg}/{pin.kind}" + (f"/{pin.school}" if pin.kind == "visit" else "")
-        for day, slot, x in self.cands.get(key, ()):
+        """The variable of a pinned session, or None when no rule-abiding one exists."""
+        act = self.problem.pin_activity(pin)
+        for day, slot, x in self.cands.get(act.key, ()) if act is not None else ():
             if day == pin.date and slot == pin.slot:
                 return x
         return None
@@ -140,16 +151,13 @@ class Builder:
                             self.soft["S1"].append(2 * both)
 
     def _expected_sessions(self, act: Activity) -> int:
+        """The fewest sessions the activity's stream allows (none to spread for central events)."""
         wg = self.problem.work_groups[act.wg]
-        r = wg.params
-        if act.kind == "group":
-            if "group_meetings" in r:
-                return int(r["group_meetings"][0])
-            return len(RULE["R8"].cadence(self.problem, wg))
-        if act.kind == "visit":
-            by_days = math.ceil(r["school_days"][0]) if "school_days" in r else 0
-            return max(by_days, len(self.problem.wg_terms(wg, act.school, 10)))
-        return len(self.problem.wg_terms(wg, None, 10))
+        stream = wg.stream(act.kind)
+        if stream is None or stream.fixed:
+            return 0
+        required = stream_periods(self.problem, wg, act)
+        return expected_sessions(stream, len(required[0]) if required else 0)
 
     def _preferences(self) -> None:
         """S2: one point per attendee or host school whose preferences a session misses.
@@ -199,7 +207,9 @@ class Builder:
         """S4: pounds of teacher release beyond the funding each school receives per WG."""
         p, m = self.problem, self.model
         for wg in p.work_groups.values():
-            funding = p.funding.get(wg.programme.name, 0.0)
+            funding = wg.release_funding
+            if funding is None:  # every release day is paid for: never beyond funding
+                continue
             for school in wg.schools:
                 terms = []
                 for act in wg.activities:

@@ -62,6 +62,7 @@ def solve_file(
     from .costs import cost_lines, missing_locations
     from .explain import explain_infeasible
     from .export import OutputFolderError, render_outputs, writable_output, write_atomically
+    from .manifest import manifest, manifest_json
     from .problem import Problem
     from .solve import SolveOptions, solve
 
@@ -97,6 +98,9 @@ def solve_file(
     elif replan is not None:
         outcome.changes = replan.label(problem, plan)
     files = render_outputs(inst, plan, outcome.explanation, replan=replan, changes=outcome.changes)
+    files["manifest.json"] = manifest_json(
+        manifest(source, options, plan, files, previous=previous, today=today)
+    )
     try:
         write_atomically(out_dir, files)
     except OSError as exc:

@@ -26,6 +26,11 @@ class Session:
     modified: str | None = field(default=None, compare=False)
 
     @property
+    def stream(self) -> str:
+        """The key of the activity this session belongs to: 'wg/kind' or 'wg/visit/school'."""
+        return f"{self.work_group}/{self.kind}" + (f"/{self.school}" if self.kind == "visit" else "")
+
+    @property
     def days(self) -> float:
         return 1.0 if self.slot == "day" else 0.5
 

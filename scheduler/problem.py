@@ -1,28 +1,38 @@
 """The instance as plain data: calendars expanded, programmes resolved into activities.
 
 `Problem.from_instance` is the only place that reads pydantic models; the model, the
-checker and the explainer work on what it returns.
+checker and the explainer work on what it returns. Each stream of a Work Group's programme
+(models.programmes) becomes activities: one for the Work Group, one per school for visits,
+one per central event (its date fixed: R11 keeps it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
-from models.instance import WEEKDAYS, Instance, Specialist, expand_dates
-from models.programmes import PROGRAMMES, Programme, Range
+from models.instance import WEEKDAYS, CentralEvent, Instance, Specialist, Venue, WorkGroup, expand_dates
+from models.programmes import Programme, Range, Stream, funding_amount
 
 from .calendar import (
     Period,
     calendar_years,
+    days_between,
     england_bank_holidays,
     half_terms,
     school_days,
     term_periods,
 )
-from .costs import release_funding  # the one definition of funding per programme
 
-KIND_LABEL = {"group": "group meeting", "visit": "visit", "headteachers": "headteachers' meeting"}
+KIND_LABEL = {
+    "group": "group meeting",
+    "visit": "visit",
+    "headteachers": "headteachers' meeting",
+    "development": "development day",
+    "central": "central event",
+}
+UNLIMITED = 10**6  # the capacity of a venue that sets none
 
 
 @dataclass(frozen=True)
@@ -64,16 +74,18 @@ class Activity:
 
     key: str
     wg: str
-    kind: str  # 'group' | 'visit' | 'headteachers'
+    kind: str  # the stream: 'group' | 'visit' | 'headteachers' | 'development' | 'central'
     school: str | None  # visited school
     venue: str
     leader: str
     teachers: tuple[str, ...]
     slots: tuple[str, ...]
+    dates: frozenset[dt.date] | None = None  # only these dates (a central event's), else any
 
     @property
     def attendees(self) -> tuple[str, ...]:
-        return (self.leader, *self.teachers)
+        """Everyone attending, once: a trainee who leads is also among the teachers."""
+        return tuple(dict.fromkeys((self.leader, *self.teachers)))
 
     def label(self, problem: Problem) -> str:
         what = KIND_LABEL[self.kind]
@@ -86,7 +98,7 @@ class Activity:
 class WorkGroupSpec:
     id: str
     name: str
-    programme: Programme
+    base: Programme  # its programme; the numbers that parameters give come from `params`
     params: dict[str, Range]
     leader: str
     schools: tuple[str, ...]
@@ -96,16 +108,33 @@ class WorkGroupSpec:
     start: dt.date
     end: dt.date
     activities: tuple[Activity, ...]
+    release_funding: float | None = 0.0  # per school; None: every release day is paid for
+
+    @cached_property
+    def programme(self) -> Programme:
+        """The programme with this Work Group's parameters (a relaxation may change them)."""
+        return self.base.with_params(self.params)
 
     @property
     def all_teachers(self) -> tuple[str, ...]:
         return tuple(t for s in self.schools for t in self.teachers[s])
 
-    def activity(self, kind: str, school: str | None = None) -> Activity | None:
+    def stream(self, kind: str) -> Stream | None:
+        return self.programme.stream(kind)
+
+    def activity(self, kind: str, school: str | None = None, day: dt.date | None = None) -> Activity | None:
+        """The activity of a stream (and visited school); among fixed-date ones, the one on `day`."""
+        found = [a for a in self.activities if a.kind == kind and a.school == school]
+        on_day = [a for a in found if day is not None and a.dates is not None and day in a.dates]
+        return (on_day or found or [None])[0]
+
+    def units(self, stream: Stream) -> list[tuple[str | None, list[Activity]]]:
+        """A stream's activities per unit it is counted in: per school for visits, else one."""
+        out: dict[str | None, list[Activity]] = {}
         for a in self.activities:
-            if a.kind == kind and a.school == school:
-                return a
-        return None
+            if a.kind == stream.kind:
+                out.setdefault(a.school, []).append(a)
+        return list(out.items())
 
 
 @dataclass(frozen=True)
@@ -135,11 +164,15 @@ class Problem:
     slot_times: dict[str, str]
     weights: dict[str, int]
     supply_rate: float
-    funding: dict[str, float] = field(default_factory=dict)  # programme -> per-school release funding
 
     @property
     def activities(self) -> list[Activity]:
         return [a for wg in self.work_groups.values() for a in wg.activities]
+
+    def pin_activity(self, pin: PinSpec) -> Activity | None:
+        """The activity a pin fixes a session of."""
+        wg = self.work_groups[pin.wg]
+        return wg.activity(pin.kind, pin.school if pin.kind == "visit" else None, pin.date)
 
     def school_of(self, person: str) -> str:
         return self.people[person].school
@@ -204,66 +237,13 @@ class Problem:
                 is_specialist=is_spec,
             )
 
-        year_start = min(t.start for t in cal.terms)
-        year_end = max(t.end for t in cal.terms)
+        year = (min(t.start for t in cal.terms), max(t.end for t in cal.terms))
+        schools.update({v.id: _venue_cal(v, year, bank, cal.terms) for v in inst.venues})
         wgs: dict[str, WorkGroupSpec] = {}
-        for w in inst.work_groups:
-            prog = PROGRAMMES[w.programme]
-            params = prog.resolve(w.params)
-            venue = w.venue or people[w.specialist].school
-            teachers = {ws.school: tuple(ws.teachers) for ws in w.schools}
-            heads = tuple(ws.headteacher for ws in w.schools if ws.headteacher)
-            all_teachers = tuple(t for ws in w.schools for t in ws.teachers)
-            acts: list[Activity] = []
-            if prog.has_group:
-                acts.append(
-                    Activity(
-                        f"{w.id}/group", w.id, "group", None, venue, w.specialist, all_teachers, ("am", "pm")
-                    )
-                )
-            if prog.has_visits:
-                for ws in w.schools:
-                    acts.append(
-                        Activity(
-                            f"{w.id}/visit/{ws.school}",
-                            w.id,
-                            "visit",
-                            ws.school,
-                            ws.school,
-                            w.specialist,
-                            tuple(ws.teachers),
-                            prog.visit_slots,
-                        )
-                    )
-            if prog.has_headteachers and heads and inst.hub.tfm_lead:
-                acts.append(
-                    Activity(
-                        f"{w.id}/headteachers",
-                        w.id,
-                        "headteachers",
-                        None,
-                        venue,
-                        inst.hub.tfm_lead,
-                        heads,
-                        ("am", "pm"),
-                    )
-                )
-            wgs[w.id] = WorkGroupSpec(
-                id=w.id,
-                name=w.name or w.id,
-                programme=prog,
-                params=params,
-                leader=w.specialist,
-                schools=tuple(ws.school for ws in w.schools),
-                teachers=teachers,
-                headteachers=heads,
-                venue=venue,
-                start=w.from_ or year_start,
-                end=w.to or year_end,
-                activities=tuple(acts),
-            )
-
         pins = [PinSpec(i, p.work_group, p.kind, p.school, p.date, p.slot) for i, p in enumerate(inst.pinned)]
+        for w in inst.work_groups:
+            wgs[w.id] = _work_group_spec(inst, w, people, year)
+
         return cls(
             name=inst.name,
             tfm_lead=inst.hub.tfm_lead,
@@ -280,8 +260,123 @@ class Problem:
             slot_times={"am": cal.slots.am, "pm": cal.slots.pm},
             weights=inst.weights.model_dump(),
             supply_rate=inst.rates.supply_cover_day,
-            funding={name: release_funding(name, inst.rates) for name in PROGRAMMES},
         )
+
+
+def _venue_cal(v: Venue, year: tuple[dt.date, dt.date], bank: dict, terms) -> SchoolCal:
+    """A venue that is not a school: open every weekday of the hub's year but bank holidays."""
+    return SchoolCal(
+        id=v.id,
+        name=v.name,
+        days=frozenset(d for d in days_between(*year) if d.weekday() < 5 and d not in bank),
+        blackouts={},
+        terms=tuple(term_periods(terms)),
+        capacity=v.capacity or UNLIMITED,
+        location=(v.location.lat, v.location.lon) if v.location else None,
+        prefer_days=frozenset(),
+        prefer_dates=frozenset(),
+    )
+
+
+def _work_group_spec(
+    inst: Instance, w: WorkGroup, people: dict[str, PersonCal], year: tuple[dt.date, dt.date]
+) -> WorkGroupSpec:
+    """One Work Group as plain data: its programme resolved into activities."""
+    pdef = inst.programme(w.programme)
+    programme = pdef.resolve(w.programme, w.params)
+    venue = w.venue or people[w.specialist].school
+    teachers = {ws.school: tuple(ws.teachers) for ws in w.schools}
+    heads = tuple(ws.headteacher for ws in w.schools if ws.headteacher)
+    all_teachers = tuple(t for ws in w.schools for t in ws.teachers)
+    roles_of = {t.id: t.role for t in inst.teachers}
+    trainee = next((t for t in all_teachers if roles_of.get(t) == "trainee"), None)
+    cast = _Cast(
+        wg=w.id,
+        leaders={"specialist": w.specialist, "tfm-lead": inst.hub.tfm_lead, "trainee": trainee},
+        roles={"teachers": all_teachers, "headteachers": heads, "trainee": (trainee,) if trainee else ()},
+        venue=venue,
+        people=people,
+    )
+    acts: list[Activity] = []
+    for stream in programme.streams:
+        if stream.per_school:
+            acts += [
+                a for ws in w.schools if (a := cast.activity(stream, ws.school, ws.teachers)) is not None
+            ]
+        elif stream.fixed:
+            acts += cast.central(stream, w)
+        elif (a := cast.activity(stream)) is not None:
+            acts.append(a)
+    return WorkGroupSpec(
+        id=w.id,
+        name=w.name or w.id,
+        base=programme,
+        params=pdef.values(w.params),
+        leader=w.specialist,
+        schools=tuple(ws.school for ws in w.schools),
+        teachers=teachers,
+        headteachers=heads,
+        venue=venue,
+        start=w.from_ or year[0],
+        end=w.to or year[1],
+        activities=tuple(acts),
+        release_funding=funding_amount(programme.release_funding, inst.rates),
+    )
+
+
+@dataclass(frozen=True)
+class _Cast:
+    """Who leads and attends each stream of one Work Group, and where it meets."""
+
+    wg: str
+    leaders: dict[str, str | None]  # leader role -> person
+    roles: dict[str, tuple[str, ...]]  # attendee role -> people ('school-teachers' per visit)
+    venue: str  # the WG's venue
+    people: dict[str, PersonCal]
+
+    def activity(
+        self,
+        stream: Stream,
+        school: str | None = None,
+        school_teachers: list[str] | tuple[str, ...] = (),
+        event: CentralEvent | None = None,
+        key: str = "",
+    ) -> Activity | None:
+        """The stream's activity (for one school, or one central event); None when skipped:
+        an optional stream whose attendees are nobody here, or a stream without its leader."""
+        leader = self.leaders[stream.leader]
+        roles = {**self.roles, "school-teachers": tuple(school_teachers)}
+        named = [p for role in stream.attendees for p in roles[role]]
+        if leader is None or (stream.optional and not named):
+            return None
+        if leader not in self.people or not self.people[leader].is_specialist:
+            named.append(leader)  # a trainee leads their own days and is released for them
+        venues = {
+            "wg-venue": self.venue,
+            "visited-school": school,
+            "leader-school": self.people[leader].school if leader in self.people else None,
+            "central": (event.venue if event is not None else None),
+        }
+        venue = venues[stream.venue] or venues["leader-school"]  # an online event: from school
+        return Activity(
+            key=key or f"{self.wg}/{stream.kind}" + (f"/{school}" if school else ""),
+            wg=self.wg,
+            kind=stream.kind,
+            school=school,
+            venue=venue,
+            leader=leader,
+            teachers=tuple(dict.fromkeys(named)),
+            slots=(event.slot,) if event is not None else stream.slots,
+            dates=frozenset({event.date}) if event is not None else None,
+        )
+
+    def central(self, stream: Stream, w: WorkGroup) -> list[Activity]:
+        """One activity per central event, on its own date and at its own venue."""
+        acts = (
+            self.activity(stream, event=e, key=f"{self.wg}/{stream.kind}/{j}")
+            for j, e in enumerate(w.central_events, start=1)
+        )
+        return [a for a in acts if a is not None]
 
 
 def _overlapping(periods, days: frozenset[dt.date], wg: WorkGroupSpec, min_days: int) -> list[Period]:

@@ -80,7 +80,7 @@ class Change:
 
 
 def activity_key(s: Session) -> str:
-    return f"{s.work_group}/{s.kind}" + (f"/{s.school}" if s.kind == "visit" else "")
+    return s.stream
 
 
 @dataclass

@@ -15,9 +15,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from models.programmes import INF, Range
+
 from .calendar import WEEKDAY_NAMES, Period, weekday_name
 from .geo import haversine_km
-from .problem import Activity, Problem, WorkGroupSpec
+from .problem import KIND_LABEL, Activity, Problem, WorkGroupSpec
 
 if TYPE_CHECKING:  # pragma: no cover
     from .check import Checked
@@ -178,7 +180,7 @@ class R3NoDoubleBooking(Rule):
         venues: dict[tuple[str, dt.date, str], list] = defaultdict(list)
         for s in c.sessions:
             for h in halves(s.slot):
-                for x in s.attendees:
+                for x in dict.fromkeys(s.attendees):  # a trainee leads and attends: once
                     people[(x, s.date, h)].append(s)
                 venues[(s.venue, s.date, h)].append(s)
             act = c.activity(s)
@@ -204,230 +206,291 @@ class R3NoDoubleBooking(Rule):
 
 
 # --------------------------------------------------------------------------- R4–R8: how many, in what order
+#
+# Each Work Group's programme (models.programmes) is streams of sessions with their numbers:
+# `days` and `sessions` per unit (per school for visits, else per WG), `per_term` or
+# `per_half_term`, `gap_days`, `after`, the programme's `total_days` and `max_days_per_week`.
+# The rules below read only those numbers. A count per term or half-term belongs to R7 for
+# visits, R13 for headteachers' meetings and R8 for every other stream (DOMAIN.md).
+
+
+def period_rule(kind: str) -> str:
+    """The rule that owns a stream's count per term or half-term."""
+    return {"visit": "R7", "headteachers": "R13"}.get(kind, "R8")
+
+
+def stream_periods(p: Problem, wg: WorkGroupSpec, act: Activity) -> tuple[list[Period], Range] | None:
+    """The terms (10 school days of the window; a visited school's own terms for a visit) or
+    half-terms (5 days, the hub's) in which the activity needs a number of sessions, and that
+    number; None when its stream counts no sessions per period."""
+    stream = wg.stream(act.kind)
+    if stream is None or (stream.per_term is None and stream.per_half_term is None):
+        return None
+    if stream.per_term is not None:
+        return p.wg_terms(wg, act.school, 10), stream.per_term
+    return p.wg_half_terms(wg, 5), stream.per_half_term
+
+
+def count_text(p: Problem, wg: str, kind: str, n: int, school: str | None = None) -> str:
+    """'sec-dev-1 has 2 visits to Oakfield School'."""
+    what = KIND_LABEL.get(kind, kind) + ("" if n == 1 else "s")
+    to = f" to {p.schools[school].name}" if school and school in p.schools else ""
+    return f"{wg} has {n} {what}{to}"
+
+
+def _slots_text(slots: tuple[str, ...]) -> str:
+    if set(slots) <= {"am", "pm"}:
+        return "half-days (am or pm)"
+    return "whole days" if slots == ("day",) else " or ".join(slots)
+
+
+def _add_periods(b: Builder, wg: WorkGroupSpec, rule_id: str) -> None:
+    for act in wg.activities:
+        if period_rule(act.kind) == rule_id:
+            required = stream_periods(b.problem, wg, act)
+            if required is not None:
+                b.per_period(act, *required)
+
+
+def _check_periods(c: Checked, rule_id: str) -> Iterator[Violation]:
+    """Each period with too few or too many sessions of an activity; with a most per period,
+    also every session outside the periods the window covers."""
+    p = c.problem
+    for wg in p.work_groups.values():
+        for act in wg.activities:
+            required = stream_periods(p, wg, act) if period_rule(act.kind) == rule_id else None
+            if required is None:
+                continue
+            periods, rng = required
+            ss = [s for s in c.of_wg(wg.id) if s.kind == act.kind and s.school == act.school]
+            for t in periods:
+                n = sum(1 for s in ss if s.date in t)
+                if not in_range(n, rng):
+                    where = f"the {t.name} term" if wg.stream(act.kind).per_term else f"half-term {t.name}"
+                    yield Violation(
+                        rule_id,
+                        f"{count_text(p, wg.id, act.kind, n, act.school)} in {where} ({t.start}..{t.end}); "
+                        f"needs {range_text(rng)}",
+                        wg.id,
+                    )
+            if rng[1] < INF:
+                for s in ss:
+                    if not any(s.date in t for t in periods):
+                        yield Violation(
+                            rule_id, f"{c.describe(s)} falls outside the periods the WG covers", wg.id
+                        )
+
+
+def _check_shape(c: Checked, rule_id: str, kinds: Iterable[str]) -> Iterator[Violation]:
+    """Sessions held elsewhere, led by someone else or without someone their stream names."""
+    kinds = set(kinds)
+    for s, _ in c.sessions_with_activity():
+        base = c.planned(s)
+        if s.kind not in kinds or base is None:
+            continue
+        if s.venue != base.venue:
+            yield Violation(rule_id, f"{c.describe(s)}: held at {base.venue}, not {s.venue}", s.work_group)
+        if s.specialist != base.leader:
+            yield Violation(
+                rule_id, f"{c.describe(s)}: led by {base.leader}, not {s.specialist}", s.work_group
+            )
+        missing = [t for t in base.teachers if t not in s.teachers]
+        if missing:
+            yield Violation(
+                rule_id, f"{c.describe(s)}: everyone attends; missing {', '.join(missing)}", s.work_group
+            )
 
 
 class R4SupportDays(Rule):
-    """Amounts: Secondary Development's 10 days and their split, embedding's 3 days a
-    school, and which visits may be whole days (primary visits are half-days)."""
+    """Amounts: the days of each stream per unit (Secondary Development's 2–4 group days and
+    3–4 days at each school, embedding's 3 days a school, a trainee's development days), of
+    all streams together (the 10 support days), and how long one session may be (primary
+    visits and every meeting are half-days)."""
 
     id, title = "R4", "support days"
 
     def add(self, b: Builder) -> None:
         for wg in b.problem.work_groups.values():
-            r = wg.params
             total = []
-            group = wg.activity("group")
-            if "group_days" in r and group is not None:
-                g = b.halves_of(group)
-                b.model.add_linear_constraint(
-                    g, int(2 * r["group_days"][0]), int(2 * min(r["group_days"][1], 1000))
-                )
-                total.append(g)
-            if "school_days" in r:
-                for school in wg.schools:
-                    act = wg.activity("visit", school)
-                    if act is None:
-                        continue
-                    h = b.halves_of(act)
-                    b.model.add_linear_constraint(
-                        h, int(2 * r["school_days"][0]), int(2 * min(r["school_days"][1], 1000))
-                    )
+            counted = wg.programme.total_days is not None
+            for stream in wg.programme.streams:
+                if stream.days is None and not counted:
+                    continue
+                for _, acts in wg.units(stream):
+                    h = b.halves_of(*acts)
+                    # Central events add up by validation and R11 holds each: nothing to post.
+                    if stream.days is not None and not stream.fixed:
+                        lo, hi = stream.days
+                        b.model.add_linear_constraint(h, int(2 * lo), int(2 * min(hi, INF)))
                     total.append(h)
-            if "support_days" in r:
-                b.model.add_linear_constraint(
-                    sum(total), int(2 * r["support_days"][0]), int(2 * min(r["support_days"][1], 1000))
-                )
+            if counted:
+                lo, hi = wg.programme.total_days
+                b.model.add_linear_constraint(sum(total), int(2 * lo), int(2 * min(hi, INF)))
 
     def check(self, c: Checked) -> Iterator[Violation]:
-        for s, act in c.sessions_with_activity():
-            if s.kind == "visit" and s.slot not in act.slots:
+        for s, _ in c.sessions_with_activity():
+            stream = c.wg(s).stream(s.kind)
+            if s.slot not in stream.slots:
+                what = KIND_LABEL.get(s.kind, s.kind)
                 yield Violation(
                     self.id,
-                    f"{c.describe(s)}: {c.wg(s).programme.name} visits are half-days (am or pm)",
+                    f"{c.describe(s)}: {c.wg(s).programme.name} {what}s are {_slots_text(stream.slots)}",
                     s.work_group,
                 )
         for wg in c.problem.work_groups.values():
-            r = wg.params
-            ss = c.of_wg(wg.id)
-            group = sum(units(s.slot) for s in ss if s.kind == "group")
-            total = group
-            if "group_days" in r and not in_range(group / 2, r["group_days"]):
-                yield Violation(
-                    self.id,
-                    f"{wg.id} has {days_text(group)} of group sessions; needs {range_text(r['group_days'])}",
-                    wg.id,
-                )
-            if "school_days" in r:
-                for school in wg.schools:
-                    h = sum(units(s.slot) for s in ss if s.kind == "visit" and s.school == school)
+            total = 0
+            for stream in wg.programme.streams:
+                for unit, _ in wg.units(stream):
+                    h = sum(
+                        units(s.slot) for s in c.of_wg(wg.id) if s.kind == stream.kind and s.school == unit
+                    )
                     total += h
-                    if not in_range(h / 2, r["school_days"]):
+                    if stream.days is not None and not in_range(h / 2, stream.days):
+                        what = KIND_LABEL.get(stream.kind, stream.kind) + "s"
+                        to = f" to {c.problem.schools[unit].name}" if unit else ""
                         yield Violation(
                             self.id,
-                            f"{wg.id} gives {c.problem.schools[school].name} {days_text(h)} of visits; needs {range_text(r['school_days'])}",
+                            f"{wg.id} has {days_text(h)} of {what}{to}; needs {range_text(stream.days)}",
                             wg.id,
                         )
-            if "support_days" in r and not in_range(total / 2, r["support_days"]):
+            rng = wg.programme.total_days
+            if rng is not None and not in_range(total / 2, rng):
                 yield Violation(
-                    self.id,
-                    f"{wg.id} has {days_text(total)} of support; needs {range_text(r['support_days'])}",
-                    wg.id,
+                    self.id, f"{wg.id} has {days_text(total)} in all; needs {range_text(rng)}", wg.id
                 )
 
 
 class R5GroupMeetings(Rule):
+    """How many sessions a stream has (at least 4 group meetings in Secondary Development),
+    and that each is held where its programme says, led by whom it says, with everyone it
+    names: all the WG's teachers at a group meeting (headteachers' meetings: R13)."""
+
     id, title = "R5", "group meetings"
 
     def add(self, b: Builder) -> None:
-        # Shape (half-days, the WG venue, every teacher) holds by construction of the activity.
         for wg in b.problem.work_groups.values():
-            group = wg.activity("group")
-            if group is not None and "group_meetings" in wg.params:
-                lo, hi = wg.params["group_meetings"]
-                b.model.add_linear_constraint(b.count_of(group), int(lo), int(min(hi, 1000)))
+            for stream in wg.programme.streams:
+                if stream.sessions is None:
+                    continue
+                lo, hi = stream.sessions
+                for _, acts in wg.units(stream):
+                    b.model.add_linear_constraint(b.count_of(*acts), int(lo), int(min(hi, INF)))
 
     def check(self, c: Checked) -> Iterator[Violation]:
+        yield from _check_shape(c, self.id, (k for k in KIND_LABEL if k != "headteachers"))
         for wg in c.problem.work_groups.values():
-            groups = [s for s in c.of_wg(wg.id) if s.kind == "group"]
-            for s in groups:
-                if s.slot == "day":
-                    yield Violation(
-                        self.id, f"{c.describe(s)}: group meetings are half-days (am or pm)", wg.id
-                    )
-                if s.venue != wg.venue:
-                    yield Violation(
-                        self.id,
-                        f"{c.describe(s)}: group meetings are held at {wg.venue}, not {s.venue}",
-                        wg.id,
-                    )
-                if s.specialist != wg.leader:
-                    yield Violation(
-                        self.id,
-                        f"{c.describe(s)}: led by {s.specialist}, not the WG's specialist {wg.leader}",
-                        wg.id,
-                    )
-                missing = [t for t in wg.all_teachers if t not in s.teachers]
-                if missing:
-                    yield Violation(
-                        self.id,
-                        f"{c.describe(s)}: every teacher of the WG attends; missing {', '.join(missing)}",
-                        wg.id,
-                    )
-            if "group_meetings" in wg.params and not in_range(len(groups), wg.params["group_meetings"]):
-                yield Violation(
-                    self.id,
-                    f"{wg.id} has {len(groups)} group meetings; needs {range_text(wg.params['group_meetings'])}",
-                    wg.id,
-                )
+            for stream in wg.programme.streams:
+                if stream.sessions is None:
+                    continue
+                for unit, _ in wg.units(stream):
+                    n = sum(1 for s in c.of_wg(wg.id) if s.kind == stream.kind and s.school == unit)
+                    if not in_range(n, stream.sessions):
+                        yield Violation(
+                            self.id,
+                            f"{count_text(c.problem, wg.id, stream.kind, n, unit)}; needs {range_text(stream.sessions)}",
+                            wg.id,
+                        )
 
 
 class R6LaunchFirst(Rule):
+    """A stream with `after` (visits after the group's launch meeting) has no session before
+    the first session of that stream; a later slot of the same date is fine."""
+
     id, title = "R6", "launch first"
 
     def add(self, b: Builder) -> None:
-        m = b.model
         for wg in b.problem.work_groups.values():
-            group = wg.activity("group")
-            visits = [a for a in wg.activities if a.kind == "visit"]
-            if group is None or not visits:
-                continue
-            group_on: dict[dt.date, list] = defaultdict(list)
-            group_am: dict[dt.date, list] = defaultdict(list)
-            for day, slot, x in b.cands[group.key]:
-                group_on[day].append(x)
+            for stream in wg.programme.streams:
+                if stream.after is None:
+                    continue
+                first = [a for a in wg.activities if a.kind == stream.after]
+                later = [a for a in wg.activities if a.kind == stream.kind]
+                if first and later:
+                    self._chain(b, wg.id, first, later)
+
+    @staticmethod
+    def _chain(b: Builder, wg: str, first: list[Activity], later: list[Activity]) -> None:
+        """started[d] = a `first` session on an earlier date: an O(days) prefix chain."""
+        m = b.model
+        first_on: dict[dt.date, list] = defaultdict(list)
+        first_am: dict[dt.date, list] = defaultdict(list)
+        for a in first:
+            for day, slot, x in b.cands[a.key]:
+                first_on[day].append(x)
                 if slot == "am":
-                    group_am[day].append(x)
-            visit_on: dict[dt.date, list[tuple[str, object]]] = defaultdict(list)
-            for a in visits:
-                for day, slot, x in b.cands[a.key]:
-                    visit_on[day].append((slot, x))
-            # started = a group meeting on an earlier date; an O(days) prefix chain.
-            started = None
-            for day in sorted(set(group_on) | set(visit_on)):
-                for slot, x in visit_on.get(day, ()):
-                    allowed = [started] if started is not None else []
-                    if slot == "pm":
-                        allowed += group_am.get(day, [])
-                    if not allowed:
-                        m.add(x == 0)
-                    else:
-                        m.add(x <= sum(allowed))
-                if group_on.get(day):
-                    nxt = m.new_bool_var(f"started:{wg.id}:{day}")
-                    m.add(nxt <= (started if started is not None else 0) + sum(group_on[day]))
-                    started = nxt
+                    first_am[day].append(x)
+        later_on: dict[dt.date, list[tuple[str, object]]] = defaultdict(list)
+        for a in later:
+            for day, slot, x in b.cands[a.key]:
+                later_on[day].append((slot, x))
+        started = None
+        for day in sorted(set(first_on) | set(later_on)):
+            for slot, x in later_on.get(day, ()):
+                allowed = [started] if started is not None else []
+                if slot == "pm":
+                    allowed += first_am.get(day, [])
+                if not allowed:
+                    m.add(x == 0)
+                else:
+                    m.add(x <= sum(allowed))
+            if first_on.get(day):
+                nxt = m.new_bool_var(f"started:{wg}:{day}")
+                m.add(nxt <= (started if started is not None else 0) + sum(first_on[day]))
+                started = nxt
 
     def check(self, c: Checked) -> Iterator[Violation]:
         for wg in c.problem.work_groups.values():
             ss = c.of_wg(wg.id)
-            groups = [s for s in ss if s.kind == "group"]
-            for v in (s for s in ss if s.kind == "visit"):
-                if groups and not any(
-                    g.date < v.date or (g.date == v.date and g.slot == "am" and v.slot == "pm")
-                    for g in groups
-                ):
-                    first = min(g.date for g in groups)
-                    yield Violation(
-                        self.id,
-                        f"{c.describe(v)} comes before {wg.id}'s first group meeting ({first})",
-                        wg.id,
-                    )
+            for stream in wg.programme.streams:
+                if stream.after is None:
+                    continue
+                first = [s for s in ss if s.kind == stream.after]
+                for v in (s for s in ss if s.kind == stream.kind):
+                    if first and not any(
+                        g.date < v.date or (g.date == v.date and g.slot == "am" and v.slot == "pm")
+                        for g in first
+                    ):
+                        yield Violation(
+                            self.id,
+                            f"{c.describe(v)} comes before {wg.id}'s first {KIND_LABEL[stream.after]} "
+                            f"({min(g.date for g in first)})",
+                            wg.id,
+                        )
 
 
 class R7TermlyContact(Rule):
+    """Visits per term: at least one a term in Secondary Development, exactly one in Primary."""
+
     id, title = "R7", "termly contact"
 
     def terms(self, p: Problem, wg: WorkGroupSpec, school: str) -> list[Period]:
-        return p.wg_terms(wg, school, 10)
+        """The terms in which the school needs visits (none when its visits are not counted so)."""
+        act = wg.activity("visit", school)
+        required = stream_periods(p, wg, act) if act is not None else None
+        return required[0] if required else []
 
     def add(self, b: Builder) -> None:
         for wg in b.problem.work_groups.values():
-            exact = wg.programme.visits_exact_per_term
-            for act in wg.activities:
-                if act.kind != "visit":
-                    continue
-                b.per_period(act, self.terms(b.problem, wg, act.school), exact)
+            _add_periods(b, wg, self.id)
 
     def check(self, c: Checked) -> Iterator[Violation]:
-        for wg in c.problem.work_groups.values():
-            if not wg.programme.has_visits:
-                continue
-            exact = wg.programme.visits_exact_per_term
-            for school in wg.schools:
-                terms = self.terms(c.problem, wg, school)
-                visits = [s for s in c.of_wg(wg.id) if s.kind == "visit" and s.school == school]
-                name = c.problem.schools[school].name
-                for t in terms:
-                    n = sum(1 for s in visits if s.date in t)
-                    if n == 0:
-                        yield Violation(self.id, f"{name} gets no {wg.id} visit in the {t.name} term", wg.id)
-                    elif exact and n > 1:
-                        yield Violation(
-                            self.id,
-                            f"{name} gets {n} {wg.id} visits in the {t.name} term; exactly one",
-                            wg.id,
-                        )
-                if exact:
-                    for s in visits:
-                        if not any(s.date in t for t in terms):
-                            yield Violation(
-                                self.id, f"{c.describe(s)} falls outside the terms the WG covers", wg.id
-                            )
+        yield from _check_periods(c, self.id)
 
 
 class R8Spacing(Rule):
+    """Visits to one school in different ISO weeks (across all WGs); sessions of a stream at
+    least `gap_days` apart (14 for group meetings); meetings per term or half-term."""
+
     id, title = "R8", "spacing"
 
     def cadence(self, p: Problem, wg: WorkGroupSpec) -> list[Period]:
-        if wg.programme.group_cadence == "half_term":
-            return p.wg_half_terms(wg, 5)
-        if wg.programme.group_cadence == "term":
-            return p.wg_terms(wg, None, 10)
-        return []
+        """The periods in which the WG needs group meetings (none when not counted so)."""
+        act = wg.activity("group")
+        required = stream_periods(p, wg, act) if act is not None else None
+        return required[0] if required else []
 
     def add(self, b: Builder) -> None:
         p, m = b.problem, b.model
-        # Visits to one school fall in different ISO weeks, across all WGs.
         weekly: dict[tuple[str, tuple[int, int]], list] = defaultdict(list)
         for act in p.activities:
             if act.kind == "visit":
@@ -437,27 +500,29 @@ class R8Spacing(Rule):
             if len(xs) > 1:
                 m.add_at_most_one(xs)
         for wg in p.work_groups.values():
-            group = wg.activity("group")
-            if group is None:
-                continue
-            gap = int(wg.params["group_gap_days"][0])
-            by_day: dict[dt.date, list] = defaultdict(list)
-            for day, _, x in b.cands[group.key]:
+            for stream in wg.programme.streams:
+                if stream.gap_days is not None:
+                    for _, acts in wg.units(stream):
+                        self._gap(b, acts, int(stream.gap_days))
+            _add_periods(b, wg, self.id)
+
+    @staticmethod
+    def _gap(b: Builder, acts: list[Activity], gap: int) -> None:
+        """Sliding window: at most one session in any `gap` consecutive calendar days."""
+        by_day: dict[dt.date, list] = defaultdict(list)
+        for a in acts:
+            for day, _, x in b.cands[a.key]:
                 by_day[day].append(x)
-            days = sorted(by_day)
-            # Sliding window: at most one meeting in any `gap` consecutive calendar days.
-            j = last_j = 0
-            for i, start in enumerate(days):
-                while j < len(days) and (days[j] - start).days < gap:
-                    j += 1
-                if j > last_j:  # a window that adds no day to the last one says nothing new
-                    window = [x for d in days[i:j] for x in by_day[d]]
-                    if len(window) > 1:
-                        m.add_at_most_one(window)
-                    last_j = j
-            periods = self.cadence(p, wg)
-            if periods:
-                b.per_period(group, periods)
+        days = sorted(by_day)
+        j = last_j = 0
+        for i, start in enumerate(days):
+            while j < len(days) and (days[j] - start).days < gap:
+                j += 1
+            if j > last_j:  # a window that adds no day to the last one says nothing new
+                window = [x for d in days[i:j] for x in by_day[d]]
+                if len(window) > 1:
+                    b.model.add_at_most_one(window)
+                last_j = j
 
     def check(self, c: Checked) -> Iterator[Violation]:
         p = c.problem
@@ -474,38 +539,32 @@ class R8Spacing(Rule):
                     ss[0].work_group,
                 )
         for wg in p.work_groups.values():
-            groups = sorted(s for s in c.of_wg(wg.id) if s.kind == "group")
-            gap = int(wg.params["group_gap_days"][0])
-            for a, b in zip(groups, groups[1:]):
-                if (b.date - a.date).days < gap:
-                    yield Violation(
-                        self.id,
-                        f"{wg.id} group meetings on {a.date} and {b.date} are less than {gap} days apart",
-                        wg.id,
-                    )
-            periods = self.cadence(p, wg)
-            if periods:
-                for t in periods:
-                    n = sum(1 for s in groups if s.date in t)
-                    if n != 1:
-                        yield Violation(
-                            self.id,
-                            f"{wg.id} has {n} group meetings in {t.name} ({t.start}..{t.end}); exactly one",
-                            wg.id,
-                        )
-                for s in groups:
-                    if not any(s.date in t for t in periods):
-                        yield Violation(
-                            self.id,
-                            f"{c.describe(s)} falls outside the {'half-terms' if wg.programme.group_cadence == 'half_term' else 'terms'} the WG covers",
-                            wg.id,
-                        )
+            for stream in wg.programme.streams:
+                if stream.gap_days is None:
+                    continue
+                gap = int(stream.gap_days)
+                for unit, _ in wg.units(stream):
+                    ss = sorted(s for s in c.of_wg(wg.id) if s.kind == stream.kind and s.school == unit)
+                    for a, b in zip(ss, ss[1:]):
+                        if (b.date - a.date).days < gap:
+                            yield Violation(
+                                self.id,
+                                f"{wg.id} {KIND_LABEL[stream.kind]}s on {a.date} and {b.date} are less than "
+                                f"{gap} days apart",
+                                wg.id,
+                            )
+        yield from _check_periods(c, self.id)
 
 
 # --------------------------------------------------------------------------- R9–R13: people, pins, travel
 
 
 class R9SpecialistLoad(Rule):
+    """A specialist's days in one ISO week (`max_days_per_week`, across their WGs), and a Work
+    Group's days in one week (its programme's `max_days_per_week`: a trainee's one day a
+    week). A week whose central events alone exceed the programme's cap keeps them (they are
+    fixed) and has no other session of that WG."""
+
     id, title = "R9", "specialist load"
 
     def add(self, b: Builder) -> None:
@@ -517,6 +576,22 @@ class R9SpecialistLoad(Rule):
             cap = b.problem.people[person].max_days_per_week
             if cap is not None and sum(u for u, _ in terms) > 2 * cap:  # else it cannot bind
                 b.model.add(sum(u * x for u, x in terms) <= int(2 * cap))
+        for wg in b.problem.work_groups.values():
+            cap = wg.programme.max_days_per_week
+            if cap is None:
+                continue
+            fixed: dict[tuple[int, int], int] = defaultdict(int)
+            free: dict[tuple[int, int], list] = defaultdict(list)
+            for act in wg.activities:
+                for day, slot, x in b.cands[act.key]:
+                    if act.dates is not None:
+                        fixed[iso_week(day)] += units(slot)
+                    else:
+                        free[iso_week(day)].append((units(slot), x))
+            for week, terms in free.items():
+                room = max(0, int(2 * cap) - fixed[week])
+                if sum(u for u, _ in terms) > room:
+                    b.model.add(sum(u * x for u, x in terms) <= room)
 
     def check(self, c: Checked) -> Iterator[Violation]:
         weekly: dict[tuple[str, tuple[int, int]], int] = defaultdict(int)
@@ -528,6 +603,26 @@ class R9SpecialistLoad(Rule):
                 yield Violation(
                     self.id,
                     f"{pc.name} leads {days_text(n)} in week {y}-W{w:02d}; at most {pc.max_days_per_week:g}",
+                )
+        for wg in c.problem.work_groups.values():
+            cap = wg.programme.max_days_per_week
+            if cap is not None:
+                yield from self._check_wg(c, wg, cap)
+
+    def _check_wg(self, c: Checked, wg: WorkGroupSpec, cap: float) -> Iterator[Violation]:
+        fixed: dict[tuple[int, int], int] = defaultdict(int)
+        free: dict[tuple[int, int], int] = defaultdict(int)
+        for s in c.of_wg(wg.id):
+            stream = wg.stream(s.kind)
+            bucket = fixed if stream is not None and stream.fixed else free
+            bucket[iso_week(s.date)] += units(s.slot)
+        for (y, w), n in sorted(free.items()):
+            if n > max(0, 2 * cap - fixed[(y, w)]):
+                also = f" besides {days_text(fixed[(y, w)])} of central events" if fixed[(y, w)] else ""
+                yield Violation(
+                    self.id,
+                    f"{wg.id} has {days_text(n)} in week {y}-W{w:02d}{also}; at most {cap:g} a week",
+                    wg.id,
                 )
 
 
@@ -558,6 +653,10 @@ class R10ReleaseBudget(Rule):
 
 
 class R11Pinned(Rule):
+    """Pinned sessions stay exactly as they are; so do central events, whose activity has
+    one date and slot only (a central event on a date the rules forbid, like such a pin,
+    leaves no plan)."""
+
     id, title = "R11", "pinned"
 
     def add(self, b: Builder) -> None:
@@ -567,6 +666,17 @@ class R11Pinned(Rule):
                 b.model.add_bool_or([])  # no legal variable: the pin alone makes the plan impossible
             else:
                 b.model.add(x == 1)
+        for act in b.problem.activities:
+            if act.dates is None:
+                continue
+            xs = [x for _, _, x in b.cands[act.key]]
+            if xs:
+                b.model.add(sum(xs) == 1)
+            else:  # R1–R3 rule its date out: a variable named for the event says whose clash it is
+                day, slot = min(act.dates), act.slots[0]
+                x = b.model.new_bool_var(f"{act.key}@{day}:{slot}")
+                b.model.add(x == 1)
+                b.model.add(x == 0)
 
     def check(self, c: Checked) -> Iterator[Violation]:
         planned = {(s.work_group, s.kind, s.school, s.date, s.slot) for s in c.sessions}
@@ -577,6 +687,14 @@ class R11Pinned(Rule):
                     f"pinned[{pin.index}] {pin.wg} {pin.kind} on {pin.date} {pin.slot} is not in the plan",
                     pin.wg,
                 )
+        for act in c.problem.activities:
+            for day in sorted(act.dates or ()):
+                if (act.wg, act.kind, act.school, day, act.slots[0]) not in planned:
+                    yield Violation(
+                        self.id,
+                        f"{act.label(c.problem)} on {day} {act.slots[0]} (its central_events) is not in the plan",
+                        act.wg,
+                    )
 
 
 class R12Travel(Rule):
@@ -621,47 +739,18 @@ class R12Travel(Rule):
 
 
 class R13Headteachers(Rule):
+    """Headteachers' meetings: per term as the programme says (one a term in Primary
+    Development), each led by the TfM Lead at the WG's venue with every headteacher."""
+
     id, title = "R13", "headteachers"
 
     def add(self, b: Builder) -> None:
         for wg in b.problem.work_groups.values():
-            act = wg.activity("headteachers")
-            if act is None:
-                continue
-            b.per_period(act, b.problem.wg_terms(wg, None, 10))
+            _add_periods(b, wg, self.id)
 
     def check(self, c: Checked) -> Iterator[Violation]:
-        p = c.problem
-        for wg in p.work_groups.values():
-            ss = [s for s in c.of_wg(wg.id) if s.kind == "headteachers"]
-            if wg.activity("headteachers") is None:
-                continue
-            for s in ss:
-                if s.slot == "day" or s.venue != wg.venue or s.specialist != p.tfm_lead:
-                    yield Violation(
-                        self.id,
-                        f"{c.describe(s)}: a half-day at {wg.venue} led by the TfM Lead {p.tfm_lead}",
-                        wg.id,
-                    )
-                missing = [h for h in wg.headteachers if h not in s.teachers]
-                if missing:
-                    yield Violation(
-                        self.id,
-                        f"{c.describe(s)}: every headteacher attends; missing {', '.join(missing)}",
-                        wg.id,
-                    )
-            terms = p.wg_terms(wg, None, 10)
-            for t in terms:
-                n = sum(1 for s in ss if s.date in t)
-                if n != 1:
-                    yield Violation(
-                        self.id,
-                        f"{wg.id} has {n} headteachers' meetings in the {t.name} term; exactly one",
-                        wg.id,
-                    )
-            for s in ss:
-                if not any(s.date in t for t in terms):
-                    yield Violation(self.id, f"{c.describe(s)} falls outside the terms the WG covers", wg.id)
+        yield from _check_shape(c, self.id, ("headteachers",))
+        yield from _check_periods(c, self.id)
 
 
 RULES: tuple[Rule, ...] = (
@@ -685,8 +774,11 @@ RULE = {r.id: r for r in RULES}
 def candidate_slots(p: Problem, act: Activity) -> list[tuple[dt.date, str]]:
     """Every (date, slot) the activity may use under R1, R2 and R3's commitments."""
     wg = p.work_groups[act.wg]
+    days = RULE["R1"].dates(p, act, wg)
+    if act.dates is not None:  # a central event: its own date only
+        days &= act.dates
     out = []
-    for day in sorted(RULE["R2"].dates(p, act, RULE["R1"].dates(p, act, wg))):
+    for day in sorted(RULE["R2"].dates(p, act, days)):
         for slot in act.slots:
             if not RULE["R3"].busy(p, act, day, slot):
                 out.append((day, slot))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import datetime as dt
+import math
 import multiprocessing
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,6 +46,7 @@ class SolveOptions:
     first_solution: bool = False  # feasibility only: stop at the first plan found
     progress: Callable[[str], None] | None = None  # called with a line per better plan on long runs
     decompose: bool = True  # solve independent components as separate models
+    gap: float = 0.0  # stop once the plan is proven within this relative gap of the optimum
 
 
 def pin_problems(problem: Problem) -> list[str]:
@@ -77,7 +80,7 @@ def slot_reasons(problem: Problem, act: Activity, day: dt.date, slot: str) -> li
     return reasons
 
 
-def components(problem: Problem) -> list[tuple[str, ...]]:
+def components(problem: Problem, ignore: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     """Work Groups that share nothing (no person, no venue) in separate tuples.
 
     Every hard rule that spans Work Groups (R3 double booking and venue capacity, R9, R10,
@@ -96,6 +99,8 @@ def components(problem: Problem) -> list[tuple[str, ...]]:
     for wg in problem.work_groups.values():
         for act in wg.activities:
             for key in (*act.attendees, f"venue:{act.venue}"):
+                if key in ignore:
+                    continue
                 first = owner.setdefault(key, wg.id)
                 a, b = root(first), root(wg.id)
                 if a != b:
@@ -117,42 +122,111 @@ def restrict(problem: Problem, wg_ids: tuple[str, ...] | list[str]) -> Problem:
 
 
 def solve(problem: Problem, options: SolveOptions = SolveOptions(), replan=None) -> Plan:
-    """Plan `problem`: each independent component as its own model (see `components`).
+    """Plan `problem`: each independent component as its own model (see `components`), and
+    a component that only the TfM Lead links by relax and repair (see `repair`).
 
-    Each component gets the whole time limit (deterministic time, so the result never
-    depends on which part finishes first or how many run at once). With several workers
-    and several components, components run in parallel processes of one worker each; a
-    single component gets every worker.
+    Every model gets the whole time limit (deterministic time, so the result never depends
+    on which finishes first or how many run at once). With several workers and several
+    models, they run in parallel processes of one worker each; a single model gets every
+    worker.
     """
     blocked = pin_problems(problem)
     if blocked:
         return Plan(problem.name, "infeasible", notes=blocked)
     parts = components(problem) if options.decompose else [tuple(problem.work_groups)]
-    if len(parts) <= 1:
-        plan = solve_model(problem, options, replan)
-        plan.stats["components"] = len(parts)
-        return plan
-    subs = [restrict(problem, part) for part in parts]
+    pieces = {part: _pieces(problem, part, options, replan) for part in parts}
+    jobs = [restrict(problem, piece) for part in parts for piece in pieces[part]]
+    results = iter(_solve_all(jobs, options, replan))
+    plans = []
+    for part in parts:
+        found = [next(results) for _ in pieces[part]]
+        plans.append(
+            found[0] if len(found) == 1 else repair(restrict(problem, part), pieces[part], found, options)
+        )
+    plan = plans[0] if len(plans) == 1 else merge_plans(problem.name, plans)
+    plan.stats["components"] = len(parts)
+    return plan
+
+
+def _pieces(problem: Problem, part: tuple[str, ...], options: SolveOptions, replan) -> list[tuple[str, ...]]:
+    """The part, or the pieces it falls into without the TfM Lead's links."""
+    if not (options.decompose and problem.tfm_lead and replan is None):
+        return [part]
+    return components(restrict(problem, part), ignore=(problem.tfm_lead,))
+
+
+def _solve_all(problems: list[Problem], options: SolveOptions, replan) -> list[Plan]:
+    if len(problems) == 1:
+        return [solve_model(problems[0], options, replan)]
     one = dataclasses.replace(options, workers=1, progress=None)
-    jobs = [(sub, one, replan) for sub in subs]
+    jobs = [(sub, one, replan) for sub in problems]
     processes = min(options.workers, len(jobs))
-    if processes > 1:
-        ctx = multiprocessing.get_context("spawn")  # CP-SAT threads and fork do not mix
-        with concurrent.futures.ProcessPoolExecutor(processes, mp_context=ctx) as pool:
-            plans = list(pool.map(_solve_job, jobs))
-    else:
-        plans = [_solve_job(job) for job in jobs]
-    return merge_plans(problem.name, plans)
+    if processes <= 1:
+        return [_solve_job(job) for job in jobs]
+    ctx = multiprocessing.get_context("spawn")  # CP-SAT threads and fork do not mix
+    with concurrent.futures.ProcessPoolExecutor(processes, mp_context=ctx) as pool:
+        return list(pool.map(_solve_job, jobs))
 
 
 def _solve_job(job: tuple[Problem, SolveOptions, object]) -> Plan:
     return solve_model(*job)
 
 
+def repair(problem: Problem, pieces: list[tuple[str, ...]], plans: list[Plan], options: SolveOptions) -> Plan:
+    """A component only the hub's TfM Lead links (the termly headteachers' meetings of every
+    primary group), from the plans of its pieces solved apart:
+
+    1. solving the pieces apart is a relaxation (they share no venue, and every soft term is
+       per person, venue or Work Group, so objectives add up): the sum of the pieces' bounds
+       bounds the whole;
+    2. if those plans together break no rule, they are optimal for the whole;
+    3. otherwise each piece whose TfM Lead meetings clash with an earlier piece's is solved
+       again, in order, with those half-days taken; the gap to the bound is reported;
+    4. should that still break a rule (the TfM Lead's weekly cap, say), the whole component
+       is solved from the repaired plan as a hint, with the bound as a cut.
+    """
+    from .check import check_plan
+
+    tfm = problem.tfm_lead
+    relaxed = merge_plans(problem.name, plans)
+    if relaxed.status == "infeasible":  # a relaxation without a plan: the whole has none
+        return relaxed
+    if relaxed.status == "unknown":
+        return solve_model(problem, options)
+    if not check_plan(problem, relaxed.sessions):
+        return relaxed
+    bound = relaxed.best_bound
+    quiet = dataclasses.replace(options, progress=None, workers=1)
+    plans = list(plans)
+    taken: set[tuple[dt.date, str]] = set()
+    for i, piece in enumerate(pieces):
+        used = _halves_of(plans[i], tfm)
+        if used & taken:
+            person = problem.people[tfm]
+            sub = restrict(problem, piece)
+            sub.people = {**sub.people, tfm: dataclasses.replace(person, busy=person.busy | taken)}
+            plans[i] = solve_model(sub, quiet)
+            if plans[i].status not in ("optimal", "feasible"):
+                return solve_model(problem, options, hint=relaxed.sessions, bound=bound)
+            used = _halves_of(plans[i], tfm)
+        taken |= used
+    repaired = merge_plans(problem.name, plans)
+    repaired.best_bound = bound
+    repaired.status = "optimal" if not repaired.gap else "feasible"
+    if check_plan(problem, repaired.sessions):
+        return solve_model(problem, options, hint=repaired.sessions, bound=bound)
+    return repaired
+
+
+def _halves_of(plan: Plan, person: str) -> set[tuple[dt.date, str]]:
+    return {(s.date, h) for s in plan.sessions if person in s.attendees for h in s.halves}
+
+
 def merge_plans(name: str, plans: list[Plan]) -> Plan:
     """One plan from the plans of independent components: sums, and the weakest status."""
     rank = {"optimal": 0, "feasible": 1, "unknown": 2, "infeasible": 3}
-    status = max((p.status for p in plans), key=rank.__getitem__)
+    # No plans at all: an instance without Work Groups, planned in full by planning nothing.
+    status = max((p.status for p in plans), key=rank.__getitem__, default="optimal")
     merged = Plan(name, status, notes=[n for p in plans for n in p.notes])
     merged.solve_seconds = round(sum(p.solve_seconds for p in plans), 2)
     merged.wall_seconds = sum(p.wall_seconds for p in plans)
@@ -169,10 +243,26 @@ def merge_plans(name: str, plans: list[Plan]) -> Plan:
     return merged
 
 
-def solve_model(problem: Problem, options: SolveOptions = SolveOptions(), replan=None) -> Plan:
-    """Plan `problem` as one CP-SAT model (re-planning: fewest changes first, then the rest)."""
+def solve_model(
+    problem: Problem,
+    options: SolveOptions = SolveOptions(),
+    replan=None,
+    hint: list[Session] | None = None,
+    bound: float | None = None,
+) -> Plan:
+    """Plan `problem` as one CP-SAT model (re-planning: fewest changes first, then the rest).
+
+    `hint` is a plan to start from; `bound` a proven lower bound of the objective, added as
+    a cut."""
     started = time.perf_counter()
     builder = Builder(problem, extra=replan.extra_candidates() if replan else {}).build()
+    if hint:
+        chosen = {(s.stream, s.date, s.slot) for s in hint}
+        for key, xs in builder.cands.items():
+            for day, slot, x in xs:
+                builder.model.add_hint(x, (key, day, slot) in chosen)
+    if bound is not None:
+        builder.model.add(builder.objective() >= math.ceil(bound - 1e-6))
     solver = _solver(options)
     spent = 0.0
     status = "optimal"
@@ -194,6 +284,8 @@ def solve_model(problem: Problem, options: SolveOptions = SolveOptions(), replan
         plan.sessions = extract_sessions(problem, builder, solver)
         plan.objective = solver.objective_value
         plan.best_bound = solver.best_objective_bound
+        if plan.gap:  # CP-SAT says OPTIMAL once within the gap limit; we say what is proven
+            plan.status = "feasible"
         goals = SOFT_GOALS if replan is not None else {k: v for k, v in SOFT_GOALS.items() if k != "S5"}
         plan.objective_terms = {
             f"{k} {name}": solver.value(sum(builder.soft[k])) if builder.soft[k] else 0
@@ -215,18 +307,38 @@ def _solver(options: SolveOptions) -> cp_model.CpSolver:
     prm.add_lp_constraints_lazily = False
     prm.log_search_progress = options.log
     prm.stop_after_first_solution = options.first_solution
+    prm.relative_gap_limit = options.gap
     if options.workers > 1:
         prm.interleave_search = True  # deterministic with several workers
     return solver
 
 
+def run_interruptibly(solver: cp_model.CpSolver, model: cp_model.CpModel, callback=None) -> int:
+    """`solver.solve(model, callback)` in a helper thread while the main thread waits in
+    Python, so that Ctrl-C (and SIGTERM, which the CLI treats alike) stops a run at once:
+    the search is stopped and the exception goes on up, before anything is written.
+
+    CP-SAT's own SIGINT handler is turned off: it would end the search as if the time limit
+    had passed, so an interrupted run would write its plan, and it leaves SIGINT at SIG_DFL."""
+    solver.parameters.catch_sigint_signal = False
+    if threading.current_thread() is not threading.main_thread():
+        return solver.solve(model, callback)  # signals are handled in the main thread only
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="cp-sat") as pool:
+        future = pool.submit(solver.solve, model, callback)
+        try:
+            return future.result()
+        except BaseException:
+            solver.stop_search()
+            raise
+
+
 def _run(solver: cp_model.CpSolver, model: cp_model.CpModel, callback=None) -> str:
     """Solve; the status as plan.json names it."""
-    code = solver.solve(model, callback)
+    code = run_interruptibly(solver, model, callback)
     if code == cp_model.INFEASIBLE:
         # OR-Tools 9.15 has reported false INFEASIBLE verdicts with presolve (#5274).
         solver.parameters.cp_model_presolve = False
-        code = solver.solve(model)
+        code = run_interruptibly(solver, model)
         solver.parameters.cp_model_presolve = True
         if code == cp_model.OPTIMAL:
             code = cp_model.FEASIBLE
@@ -256,10 +368,12 @@ def _fewest_changes(b: Builder, solver: cp_model.CpSolver) -> tuple[str, float]:
 
 def extract_sessions(problem: Problem, builder: Builder, solver: cp_model.CpSolver) -> list[Session]:
     sessions = []
+    numbered: dict[str, int] = {}  # one numbering per stream: each central event is its own activity
     for act in problem.activities:
         chosen = [(day, slot) for day, slot, x in builder.cands[act.key] if solver.boolean_value(x)]
-        for k, (day, slot) in enumerate(chosen, start=1):
-            stem = f"{act.wg}-{act.kind}" + (f"-{act.school}" if act.school else "")
+        stem = f"{act.wg}-{act.kind}" + (f"-{act.school}" if act.school else "")
+        first, numbered[stem] = numbered.get(stem, 0) + 1, numbered.get(stem, 0) + len(chosen)
+        for k, (day, slot) in enumerate(chosen, start=first):
             sessions.append(
                 Session(
                     date=day,

@@ -10,11 +10,15 @@ from __future__ import annotations
 import re
 import unicodedata
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def safe_cell(text: str) -> str:
-    """`text` for a CSV text cell: a leading apostrophe when a spreadsheet would run it as a formula."""
+    """`text` for a CSV text cell: a leading apostrophe when a spreadsheet would run it as a
+    formula. A carriage return becomes a newline first: the csv module quotes a cell only for
+    the characters of its line terminator ("\n" here), so a bare CR would end the row
+    unquoted and start a new cell, perhaps with a formula."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

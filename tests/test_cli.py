@@ -147,7 +147,16 @@ def test_outputs_replace_their_own_files_only(tmp_path):
     assert not (out / "explanation.txt").exists()
     assert not (out / "calendars" / "old").exists()
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["notes.docx", "plan.json", "plan.csv", "costs.csv", "report.html", "calendars"]
+        [
+            "notes.docx",
+            "plan.json",
+            "plan.csv",
+            "costs.csv",
+            "costs.xlsx",
+            "report.html",
+            "calendars",
+            "manifest.json",
+        ]
     )
 
 

@@ -130,3 +130,10 @@ def test_explain_on_a_plannable_instance_exits_0():
     proc = hubplan("explain", str(EXAMPLE))
     assert proc.returncode == 0
     assert "nothing to explain" in proc.stdout
+
+
+def test_bundled_what_if_instance_is_explained():
+    bundled = EXAMPLE.parent / "what-if" / "parkside-spring-mocks.yaml"
+    proc = hubplan("explain", str(bundled))
+    assert proc.returncode == 1
+    assert "- R7: Parkside High School must be visited in the spring term" in proc.stdout

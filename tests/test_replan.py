@@ -241,3 +241,21 @@ def test_bad_previous_row_names_row_and_field(tmp_path):
     proc = hubplan("solve", str(EXAMPLE), "--out", str(tmp_path / "o"), "--previous", str(path))
     assert proc.returncode == 2
     assert "row 2.date" in proc.stderr and "2027-02-30" in proc.stderr
+
+
+def test_bundled_after_changes_instance_replans_with_three_moves(tmp_path, replans):
+    bundled = EXAMPLE.parent / "what-if" / "example-after-changes.yaml"
+    out = tmp_path / "out"
+    proc = hubplan(
+        "solve",
+        str(bundled),
+        "--previous",
+        str(replans["a"] / "plan.json"),
+        "--today",
+        str(TODAY),
+        "--out",
+        str(out),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "changes: 36 kept, 3 moved, 0 added, 0 cancelled" in proc.stdout
+    assert hubplan("check", str(bundled), str(out / "plan.json")).returncode == 0

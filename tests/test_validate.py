@@ -186,7 +186,8 @@ def test_valid_files_validate():
 
 
 def test_full_options_instance_sets_every_optional_field():
-    """tests/data/full-options.yaml is the proof that every field of the format loads."""
+    """tests/data/full-options.yaml is the proof that every field of the format loads;
+    programmes-options.yaml adds the programme data form and the Specialist programme."""
     from pydantic import BaseModel
 
     from models.load import load_instance
@@ -208,5 +209,6 @@ def test_full_options_instance_sets_every_optional_field():
                 walk(v)
 
     walk(load_instance(DATA / "full-options.yaml"))
+    walk(load_instance(DATA / "programmes-options.yaml"))
     every = {(name, f) for name, cls in classes.items() for f in cls.model_fields}
     assert every - seen == set()

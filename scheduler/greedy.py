@@ -1,0 +1,83 @@
+"""Greedy first-fit: what a coordinator does by hand, as a baseline for the optimiser.
+
+Every session goes into the first slot the hard rules allow: activities one after another
+in instance order, each filling its earliest legal dates first. This is the CP-SAT model of
+`scheduler.model` searched in a fixed order (candidates chronologically per activity, value
+1 first) with no regard for the objective, stopping at the first plan. Propagation and
+backtracking keep it legal, so it is first-fit that looks ahead only as far as the rules
+force it to. The plan's soft goals S1–S4 are then scored with the plan held fixed.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ortools.sat.python import cp_model
+
+from .model import SOFT_GOALS, Builder
+from .plan import Plan
+from .problem import Problem
+from .solve import extract_sessions, pin_problems
+
+STATUS = {cp_model.OPTIMAL: "feasible", cp_model.FEASIBLE: "feasible", cp_model.INFEASIBLE: "infeasible"}
+
+
+def first_fit_order(problem: Problem, builder: Builder) -> list[cp_model.IntVar]:
+    """Every candidate boolean: activity by activity in instance order, then by date and slot."""
+    return [x for act in problem.activities for _, _, x in builder.cands[act.key]]
+
+
+def _first_fit(
+    builder: Builder, order: list[cp_model.IntVar], time_limit: float
+) -> tuple[cp_model.CpSolver, int]:
+    builder.model.add_decision_strategy(order, cp_model.CHOOSE_FIRST, cp_model.SELECT_MAX_VALUE)
+    solver = cp_model.CpSolver()
+    prm = solver.parameters
+    prm.search_branching = cp_model.FIXED_SEARCH
+    prm.stop_after_first_solution = True
+    prm.num_workers = 1
+    prm.max_deterministic_time = time_limit
+    prm.max_time_in_seconds = 3 * time_limit + 30  # a safety net only
+    return solver, solver.solve(builder.model)
+
+
+def _score(
+    builder: Builder, order: list[cp_model.IntVar], first: cp_model.CpSolver, time_limit: float
+) -> cp_model.CpSolver:
+    """The soft goals of the first-fit plan: its sessions fixed, the auxiliaries minimised."""
+    for x in order:
+        builder.model.add(x == first.value(x))
+    builder.model.clear_hints()
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_deterministic_time = time_limit
+    code = solver.solve(builder.model)
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # cannot happen: the plan is legal
+        raise RuntimeError(f"scoring the first-fit plan failed ({solver.status_name(code)})")
+    return solver
+
+
+def greedy_plan(problem: Problem, time_limit: float = 60.0) -> Plan:
+    """The first-fit plan of `problem`, with objective and S1–S4 filled in as `solve` does.
+
+    `best_bound` stays empty: first-fit proves nothing about how good a plan could be."""
+    started = time.perf_counter()
+    blocked = pin_problems(problem)
+    if blocked:
+        return Plan(problem.name, "infeasible", notes=blocked)
+    builder = Builder(problem).build()
+    order = first_fit_order(problem, builder)
+    stats = {"variables": builder.num_variables, "constraints": len(builder.model.proto.constraints)}
+    first, code = _first_fit(builder, order, time_limit)
+    plan = Plan(problem.name, STATUS.get(code, "unknown"), stats=stats)
+    plan.solve_seconds = round(first.deterministic_time, 2)
+    if plan.status == "feasible":
+        plan.sessions = extract_sessions(problem, builder, first)
+        scored = _score(builder, order, first, time_limit)
+        plan.objective = scored.objective_value
+        plan.objective_terms = {
+            f"{k} {name}": scored.value(sum(builder.soft[k])) if builder.soft[k] else 0
+            for k, name in SOFT_GOALS.items()
+        }
+    plan.wall_seconds = time.perf_counter() - started
+    return plan
