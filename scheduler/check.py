@@ -94,6 +94,14 @@ def check_plan(problem: Problem, sessions: list[Session]) -> list[Violation]:
 # --------------------------------------------------------------------------- reading plans
 
 
+def read_text(path: Path, error: type[Exception], where: str) -> str:
+    """A UTF-8 file's text (a BOM is dropped), or `error([(where, message)])`."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error([(where, f"{path}: cannot be read as UTF-8 text ({type(exc).__name__})")]) from None
+
+
 def read_plan(path: str | Path, problem: Problem) -> list[Session]:
     """Sessions of a plan.json or a CSV with work_group,kind,school,date,slot.
 
@@ -101,12 +109,7 @@ def read_plan(path: str | Path, problem: Problem) -> list[Session]:
     Raises InstanceError (exit 2) naming the row and column of anything unreadable.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InstanceError(
-            [("", f"{path}: cannot be read as UTF-8 text ({exc.__class__.__name__})")]
-        ) from None
+    text = read_text(path, InstanceError, "")
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)

@@ -208,13 +208,10 @@ def _fresh_id(s: Session, used: set[str]) -> str:
 
 def prepare(problem: Problem, path: str | Path, today: dt.date | None) -> Replan:
     """Read the previous plan at `path` against `problem`; ReplanError names what is wrong."""
+    from .check import read_text
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReplanError(
-            [("--previous", f"{path}: cannot be read as UTF-8 text ({type(exc).__name__})")]
-        ) from None
+    text = read_text(path, ReplanError, "--previous")
     if path.suffix.lower() == ".json":
         rows, cancelled_rows, where = _json_rows(path, text)
     else:

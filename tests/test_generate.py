@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections import Counter
 
 import pytest
 import yaml
-from conftest import ROOT
+from test_cli import hubplan
 
 from models.load import load_instance, parse_instance
 from models.programmes import PROGRAMMES
@@ -30,18 +27,6 @@ from scheduler.greedy import first_fit_order, greedy_plan
 from scheduler.model import Builder
 from scheduler.problem import Problem
 from scheduler.solve import SolveOptions, solve
-
-
-def hubplan(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "cli.py"), *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=None if env is None else {**os.environ, **env},
-    )
-    assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
 
 
 @pytest.fixture(scope="module")

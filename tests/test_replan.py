@@ -46,6 +46,12 @@ def sessions(out: Path) -> dict[str, dict]:
     return {s["id"]: s for s in json.loads((out / "plan.json").read_text())["sessions"]}
 
 
+def replan_cli(instance: Path, previous: Path, today: dt.date, out: Path):
+    return hubplan(
+        "solve", str(instance), "--previous", str(previous), "--today", str(today), "--out", str(out)
+    )
+
+
 def changes(out: Path) -> list[dict]:
     with open(out / "changes.csv", newline="") as f:
         return list(csv.DictReader(f))
@@ -203,16 +209,7 @@ def test_replan_outputs_are_byte_identical(tmp_path, replans):
     outs = []
     for name in ("x", "y"):
         out = tmp_path / name
-        proc = hubplan(
-            "solve",
-            str(replans["changed"]),
-            "--previous",
-            str(replans["a"] / "plan.json"),
-            "--today",
-            str(TODAY),
-            "--out",
-            str(out),
-        )
+        proc = replan_cli(replans["changed"], replans["a"] / "plan.json", TODAY, out)
         assert proc.returncode == 0, proc.stderr
         outs.append({p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
     assert outs[0] == outs[1]
@@ -246,16 +243,7 @@ def test_bad_previous_row_names_row_and_field(tmp_path):
 def test_bundled_after_changes_instance_replans_with_three_moves(tmp_path, replans):
     bundled = EXAMPLE.parent / "what-if" / "example-after-changes.yaml"
     out = tmp_path / "out"
-    proc = hubplan(
-        "solve",
-        str(bundled),
-        "--previous",
-        str(replans["a"] / "plan.json"),
-        "--today",
-        str(TODAY),
-        "--out",
-        str(out),
-    )
+    proc = replan_cli(bundled, replans["a"] / "plan.json", TODAY, out)
     assert proc.returncode == 0, proc.stderr
     assert "changes: 36 kept, 3 moved, 0 added, 0 cancelled" in proc.stdout
     assert hubplan("check", str(bundled), str(out / "plan.json")).returncode == 0
