@@ -16,6 +16,8 @@ SPEC = ROOT.parent / "shared" / "spec"
 EXAMPLE = ROOT / "instances" / "example-hub-2026-27.yaml"
 HUB = ROOT / "instances" / "north-east-hub-2026-27.yaml"
 DATA = ROOT / "tests" / "data"
+# The contract's example, beside the project; a checkout on its own has the bundled copy.
+SPEC_EXAMPLE = SPEC / "example-instance.yaml" if (SPEC / "example-instance.yaml").exists() else EXAMPLE
 
 
 @pytest.fixture(scope="session")

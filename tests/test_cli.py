@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import DATA, EXAMPLE, HUB, ROOT, SPEC
+from conftest import DATA, EXAMPLE, HUB, ROOT, SPEC_EXAMPLE
 
 
 def hubplan(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -98,7 +98,7 @@ def test_check_rejects_an_unreadable_plan(tmp_path):
 
 def test_contract_example_solves_and_checks(tmp_path):
     out = tmp_path / "out"
-    example = SPEC / "example-instance.yaml"
+    example = SPEC_EXAMPLE
     assert hubplan("solve", str(example), "--out", str(out)).returncode == 0
     assert hubplan("check", str(example), str(out / "plan.json")).returncode == 0
 

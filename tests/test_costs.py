@@ -16,10 +16,10 @@ import csv
 import datetime as dt
 import io
 import random
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import SPEC_EXAMPLE
 
 from models.instance import Rates
 from models.load import load_instance
@@ -36,7 +36,6 @@ from scheduler.plan import Plan, Session
 from scheduler.textsafe import safe_cell, strip_control
 
 D = dt.date.fromisoformat
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec"
 ADVOCATES = ("alex-khan", "bea-lee", "chris-moss", "dee-nash")
 OAK = ("alex-khan", "bea-lee")
 PARK = ("chris-moss", "dee-nash")
@@ -81,7 +80,7 @@ SESSIONS = [
 
 @pytest.fixture(scope="module")
 def inst():
-    return load_instance(SPEC / "example-instance.yaml")
+    return load_instance(SPEC_EXAMPLE)
 
 
 @pytest.fixture(scope="module")

@@ -5,18 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import replace
-from pathlib import Path
 
 import icalendar
 import pytest
+from conftest import SPEC_EXAMPLE
 from ical.calendar_stream import IcsCalendarStream
 
 from models.instance import Instance
 from models.load import load_instance
 from scheduler.export_ics import calendar_files
 from scheduler.plan import Plan, Session
-
-SPEC_EXAMPLE = Path(__file__).resolve().parents[2] / "shared" / "spec" / "example-instance.yaml"
 
 GROUP = Session(
     date=dt.date(2026, 11, 5),
