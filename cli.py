@@ -54,7 +54,7 @@ def _solve_options(f):
         type=click.IntRange(1, 64),
         default=1,
         show_default=True,
-        help="Search threads; results stay reproducible for any number.",
+        help="Models solved at once, each in its own process; the plan is the same for any number.",
     )(f)
     f = click.option(
         "--seed",
