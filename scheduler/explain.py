@@ -438,6 +438,7 @@ def _subject(rule: str, names: list[str], p: Problem, acts: dict[str, Activity])
 
 def _describe(p: Problem, s: Subject, acts: dict[str, Activity]) -> str:
     rule = RULE[s.rule]
+    name = ", ".join(s.wgs) or "the Work Groups"  # a constraint may name no session
     who = p.people[s.person].name if s.person else None
     where = f" in the {s.term} term" if s.term else ""
     wg = p.work_groups[s.wgs[0]] if len(s.wgs) == 1 else None
@@ -445,13 +446,13 @@ def _describe(p: Problem, s: Subject, acts: dict[str, Activity]) -> str:
     r = wg.params if wg else {}
     text = {
         "R3": f"{who} cannot be in two places at once{where}" if who else f"no double booking{where}",
-        "R4": _r4_text(p, s, acts, r),
-        "R5": f"{s.wgs[0]} needs at least {_range(r.get('group_meetings'))} group meetings"
+        "R4": _r4_text(p, s, name, acts, r),
+        "R5": f"{name} needs at least {_range(r.get('group_meetings'))} group meetings"
         if wg and "group_meetings" in r
         else f"{stream or 'the group'} needs its group meetings",
-        "R6": f"{s.wgs[0]}'s first group meeting must come before any visit",
+        "R6": f"{name}'s first group meeting must come before any visit",
         "R7": f"{stream} is needed{where}" if stream else f"a visit is needed{where}",
-        "R8": f"{stream or s.wgs[0]}: sessions spread one per period, group meetings at least "
+        "R8": f"{stream or name}: sessions spread one per period, group meetings at least "
         f"{_range(r.get('group_gap_days'))} days apart, visits to a school in different weeks",
         "R9": f"{who} may work at most {p.people[s.person].max_days_per_week:g} days a week on Work Groups"
         if who and p.people[s.person].max_days_per_week
@@ -463,20 +464,20 @@ def _describe(p: Problem, s: Subject, acts: dict[str, Activity]) -> str:
         "R12": f"{who} may not travel more than {p.max_same_day_km:g} km between venues on one day"
         if who
         else "the same-day travel limit",
-        "R13": f"{stream or s.wgs[0]} needs a headteachers' meeting{where}",
+        "R13": f"{stream or name} needs a headteachers' meeting{where}",
     }.get(s.rule, f"{rule.title}")
     return text
 
 
-def _r4_text(p: Problem, s: Subject, acts: dict[str, Activity], r: dict) -> str:
+def _r4_text(p: Problem, s: Subject, name: str, acts: dict[str, Activity], r: dict) -> str:
     act = acts.get(s.act or "")
     if act is not None and act.kind == "visit" and "school_days" in r:
-        return f"{s.wgs[0]} must spend {_range(r['school_days'])} days at {p.schools[act.school].name}"
+        return f"{name} must spend {_range(r['school_days'])} days at {p.schools[act.school].name}"
     if act is not None and act.kind == "group" and "group_days" in r:
-        return f"{s.wgs[0]}'s group meetings must take {_range(r['group_days'])} days"
+        return f"{name}'s group meetings must take {_range(r['group_days'])} days"
     if "support_days" in r:
-        return f"{s.wgs[0]}'s support days must add up to {_range(r['support_days'])}"
-    return f"{act.label(p) if act else s.wgs[0]} must take the days its programme sets"
+        return f"{name}'s support days must add up to {_range(r['support_days'])}"
+    return f"{act.label(p) if act else name} must take the days its programme sets"
 
 
 def _range(rng) -> str:

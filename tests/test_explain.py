@@ -137,3 +137,13 @@ def test_bundled_what_if_instance_is_explained():
     proc = hubplan("explain", str(bundled))
     assert proc.returncode == 1
     assert "- R7: Parkside High School must be visited in the spring term" in proc.stdout
+
+
+def test_every_rule_is_described_even_for_a_constraint_naming_no_session(example_problem):
+    from scheduler.explain import Subject, _describe
+    from scheduler.rules import RULES
+
+    for rule in RULES:
+        bare = _describe(example_problem, Subject(rule.id, (), None, None, None), {})
+        named = _describe(example_problem, Subject(rule.id, ("sec-dev-1",), None, "sam-jones", "spring"), {})
+        assert bare and named
