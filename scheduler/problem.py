@@ -174,6 +174,13 @@ class Problem:
         wg = self.work_groups[pin.wg]
         return wg.activity(pin.kind, pin.school if pin.kind == "visit" else None, pin.date)
 
+    def session_key(self, s) -> str | None:
+        """The key of the activity a planned session belongs to (a central event's is its
+        own, found by date), or None if the instance has no such stream."""
+        wg = self.work_groups.get(s.work_group)
+        act = wg.activity(s.kind, s.school if s.kind == "visit" else None, s.date) if wg else None
+        return act.key if act else None
+
     def school_of(self, person: str) -> str:
         return self.people[person].school
 

@@ -79,10 +79,6 @@ class Change:
         ]
 
 
-def activity_key(s: Session) -> str:
-    return s.stream
-
-
 @dataclass
 class Replan:
     """The previous plan, as the model and the labeller need it."""
@@ -93,11 +89,12 @@ class Replan:
     cancelled: list[Session] = field(default_factory=list)  # cancelled earlier, still in the feeds
     unknown: list[Session] = field(default_factory=list)  # sessions of streams the instance no longer has
     base: str | None = None  # the previous plan's own stamp, for sessions it did not stamp
+    keys: dict[str, str] = field(default_factory=dict)  # previous session id -> activity key
 
     def by_activity(self) -> dict[str, list[Session]]:
         out: dict[str, list[Session]] = defaultdict(list)
         for s in self.previous:
-            out[activity_key(s)].append(s)
+            out[self.keys[s.id]].append(s)
         return out
 
     def is_past(self, day: dt.date) -> bool:
@@ -108,7 +105,7 @@ class Replan:
         out: dict[str, list[tuple[dt.date, str]]] = defaultdict(list)
         for s in self.previous:
             if self.is_past(s.date):
-                out[activity_key(s)].append((s.date, s.slot))
+                out[self.keys[s.id]].append((s.date, s.slot))
         return dict(out)
 
     # -- the model -------------------------------------------------------------
@@ -137,7 +134,7 @@ class Replan:
         prev = self.by_activity()
         new: dict[str, list[Session]] = defaultdict(list)
         for s in plan.sessions:
-            new[activity_key(s)].append(s)
+            new[problem.session_key(s)].append(s)
         used_ids = {s.id for s in [*self.previous, *self.cancelled, *self.unknown]}
         changes: list[Change] = []
         labelled: list[Session] = []
@@ -225,15 +222,17 @@ def prepare(problem: Problem, path: str | Path, today: dt.date | None) -> Replan
     live_sessions = _with_ids([s for s in live if s is not None])
     cancelled = [s for s in gone if s is not None]
     known = {a.key for a in problem.activities}
+    keys = {s.id: problem.session_key(s) or s.stream for s in live_sessions}
     base = _first_stamp(live_sessions)
     earlier = [s.modified for s in [*live_sessions, *cancelled] if s.modified] + [base]
     return Replan(
         today=today,
         stamp=_stamp(today, [x for x in earlier if x and _is_stamp(x)]),
-        previous=[s for s in live_sessions if activity_key(s) in known],
+        previous=[s for s in live_sessions if keys[s.id] in known],
         cancelled=cancelled,
-        unknown=[s for s in live_sessions if activity_key(s) not in known],
+        unknown=[s for s in live_sessions if keys[s.id] not in known],
         base=base,
+        keys=keys,
     )
 
 

@@ -265,7 +265,7 @@ def solve_model(
     started = time.perf_counter()
     builder = Builder(problem, extra=replan.extra_candidates() if replan else {}).build()
     if hint:
-        chosen = {(s.stream, s.date, s.slot) for s in hint}
+        chosen = {(problem.session_key(s), s.date, s.slot) for s in hint}
         for key, xs in builder.cands.items():
             for day, slot, x in xs:
                 builder.model.add_hint(x, (key, day, slot) in chosen)

@@ -247,3 +247,16 @@ def test_bundled_after_changes_instance_replans_with_three_moves(tmp_path, repla
     assert proc.returncode == 0, proc.stderr
     assert "changes: 36 kept, 3 moved, 0 added, 0 cancelled" in proc.stdout
     assert hubplan("check", str(bundled), str(out / "plan.json")).returncode == 0
+
+
+def test_replan_without_change_keeps_everything_central_events_too(tmp_path):
+    """Central events are one activity each, found by date: a re-plan keeps them too."""
+    hub = EXAMPLE.parent / "pathways-hub-2026-27.yaml"
+    first = hubplan("solve", str(hub), "--out", str(tmp_path / "a"))
+    assert first.returncode == 0, first.stderr
+    assert any(s["kind"] == "central" for s in sessions(tmp_path / "a").values())
+    again = replan_cli(hub, tmp_path / "a" / "plan.json", dt.date(2027, 1, 4), tmp_path / "b")
+    assert again.returncode == 0, again.stderr
+    rows = changes(tmp_path / "b")
+    assert rows and {r["change"] for r in rows} == {"kept"}
+    assert sessions(tmp_path / "a").keys() == sessions(tmp_path / "b").keys()
