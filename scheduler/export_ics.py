@@ -226,19 +226,36 @@ def _vtimezone(instance: Instance, dates: Iterable[dt.date]) -> Timezone:
     return Timezone.from_tzid(TZID, first_date=first, last_date=last)
 
 
-def _feed(name: str, tz: Timezone, items: Iterable[_Item]) -> bytes:
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", f"{clean_text(name)} – hubplan")
-    cal.add("x-wr-timezone", TZID)
-    cal.add_component(tz)
-    by_uid = {item.event["UID"]: item for item in items}  # one event per UID
-    for item in sorted(by_uid.values(), key=lambda i: i.sort_key):
-        cal.add_component(item.event)
-    return cal.to_ical()
+class _Encoder:
+    """Feeds from shared parts: every event and the VTIMEZONE are serialised once, however
+    many feeds carry them (a hub's session is in a dozen feeds). A component's `to_ical()`
+    is its subcomponents' `to_ical()`s in order between its own lines, so a feed spliced
+    from these parts is byte for byte what icalendar writes for the whole calendar."""
+
+    def __init__(self, tz: Timezone) -> None:
+        self.tz = tz.to_ical()
+        self.events: dict[str, bytes] = {}
+
+    def event(self, item: _Item) -> bytes:
+        uid = str(item.event["UID"])
+        if uid not in self.events:
+            self.events[uid] = item.event.to_ical()
+        return self.events[uid]
+
+    def feed(self, name: str, items: Iterable[_Item]) -> bytes:
+        cal = Calendar()
+        cal.add("prodid", PRODID)
+        cal.add("version", "2.0")
+        cal.add("calscale", "GREGORIAN")
+        cal.add("method", "PUBLISH")
+        cal.add("x-wr-calname", f"{clean_text(name)} – hubplan")
+        cal.add("x-wr-timezone", TZID)
+        head, end = cal.to_ical(), b"END:VCALENDAR\r\n"
+        if not head.endswith(end):  # cannot happen with icalendar's writer
+            raise RuntimeError("unexpected VCALENDAR serialisation")
+        by_uid = {item.event["UID"]: item for item in items}  # one event per UID
+        events = [self.event(item) for item in sorted(by_uid.values(), key=lambda i: i.sort_key)]
+        return b"".join((head[: -len(end)], self.tz, *events, end))
 
 
 def default_dtstamp(plan: Plan) -> dt.datetime:
@@ -295,13 +312,14 @@ def calendar_files(
         instance,
         [s.date for s, _ in sessions] + [c.date for p in writer.people.values() for c in p.commitments],
     )
+    encoder = _Encoder(tz)
     files: dict[str, bytes] = {}
     for folder, people in (("specialists", instance.specialists), ("teachers", instance.teachers)):
         for person in people:
             items = by_person.get(person.id, []) + _commitment_items(writer, person)
-            files[f"calendars/{folder}/{person.id}.ics"] = _feed(person.name, tz, items)
+            files[f"calendars/{folder}/{person.id}.ics"] = encoder.feed(person.name, items)
     for school in instance.schools:
-        files[f"calendars/schools/{school.id}.ics"] = _feed(school.name, tz, by_school.get(school.id, []))
+        files[f"calendars/schools/{school.id}.ics"] = encoder.feed(school.name, by_school.get(school.id, []))
     for wg in instance.work_groups:
-        files[f"calendars/work-groups/{wg.id}.ics"] = _feed(wg.name or wg.id, tz, by_group.get(wg.id, []))
+        files[f"calendars/work-groups/{wg.id}.ics"] = encoder.feed(wg.name or wg.id, by_group.get(wg.id, []))
     return dict(sorted(files.items()))

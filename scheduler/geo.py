@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 KM_PER_MILE = 1.609344
@@ -9,6 +10,7 @@ KM_PER_MILE = 1.609344
 ROAD_FACTOR = 1.3
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the model asks for the same pairs of venues many times
 def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Great-circle distance in km between two (lat, lon) points."""
     lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))

@@ -44,11 +44,17 @@ class Builder:
     # Re-planning: (date, slot)s per activity key that must exist even where the rules no
     # longer allow them (sessions that already happened).
     extra: dict[str, list[tuple[dt.date, str]]] = field(default_factory=dict)
+    # Repairing: activities held to these (date, slot)s, taken from a rule-abiding plan of
+    # the same instance, so they are candidates already (the TfM Lead's repair, `solve`).
+    only: dict[str, set[tuple[dt.date, str]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for act in self.problem.activities:
             xs = []
-            slots = candidate_slots(self.problem, act)
+            if act.key in self.only:
+                slots = sorted(self.only[act.key])
+            else:
+                slots = candidate_slots(self.problem, act)
             if act.key in self.extra:
                 slots = sorted(set(slots) | set(self.extra[act.key]))
             for day, slot in slots:
@@ -134,21 +140,45 @@ class Builder:
                 for day, _, x in self.cands[act.key]:
                     xs_by_week[iso_week(day)].append(x)
                 expected = self._expected_sessions(act)
-                if expected >= 2 and weeks:
+                wants_spread = expected >= 2 and weeks
+                if not (wants_spread or act.kind == "visit"):
+                    continue
+                # One "meets this week" literal per week with candidates: the windows and
+                # back-to-back pairs below then have a term per week, not one per candidate,
+                # which keeps the model (and its LP) small and the LP bound no weaker.
+                met = {}
+                for w, xs in sorted(xs_by_week.items()):
+                    met[w] = m.new_bool_var(f"S1:week:{act.key}:{w}")
+                    m.add_max_equality(met[w], xs)
+                if wants_spread:
                     gap = len(weeks) / expected
+                    forced = self._forced_weeks(wg, act)
                     for span, cost in ((max(2, round(gap)), 1), (max(3, math.ceil(1.5 * gap)), 2)):
                         for i in range(0, max(1, len(weeks) - span + 1)):
-                            window = [x for w in weeks[i : i + span] for x in xs_by_week.get(w, ())]
+                            span_weeks = set(weeks[i : i + span])
+                            if any(f <= span_weeks for f in forced):
+                                continue  # a period inside it needs a session: never empty
+                            window = [met[w] for w in weeks[i : i + span] if w in met]
                             miss = m.new_bool_var(f"S1:miss{span}:{act.key}:{i}")
-                            m.add(sum(window) + miss >= 1)
+                            m.add_bool_or([*window, miss])
                             self.soft["S1"].append(cost * miss)
                 if act.kind == "visit":
-                    for w in sorted(xs_by_week):
+                    for w in sorted(met):
                         nxt = _next_week(w)
-                        if nxt in xs_by_week:
+                        if nxt in met:
                             both = m.new_bool_var(f"S1:b2b:{act.key}:{w}")
-                            m.add(sum(xs_by_week[w]) + sum(xs_by_week[nxt]) - 1 <= both)
+                            m.add_bool_or([met[w].Not(), met[nxt].Not(), both])
                             self.soft["S1"].append(2 * both)
+
+    def _forced_weeks(self, wg, act: Activity) -> list[set[tuple[int, int]]]:
+        """The weeks with candidates of each period in which `act` needs a session (R5, R7,
+        R13): a spread window holding all of one always has a session."""
+        required = stream_periods(self.problem, wg, act)
+        if required is None or required[1][0] < 1:
+            return []
+        cands = self.cands[act.key]
+        weeks = [{iso_week(day) for day, _, _ in cands if day in t} for t in required[0]]
+        return [w for w in weeks if w]  # an empty period leaves no plan anyway (R5, R7)
 
     def _expected_sessions(self, act: Activity) -> int:
         """The fewest sessions the activity's stream allows (none to spread for central events)."""

@@ -8,7 +8,9 @@ one per central event (its date fixed: R11 keeps it).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -82,7 +84,7 @@ class Activity:
     slots: tuple[str, ...]
     dates: frozenset[dt.date] | None = None  # only these dates (a central event's), else any
 
-    @property
+    @cached_property  # asked for per candidate while a model is built
     def attendees(self) -> tuple[str, ...]:
         """Everyone attending, once: a trainee who leads is also among the teachers."""
         return tuple(dict.fromkeys((self.leader, *self.teachers)))
@@ -389,8 +391,14 @@ class _Cast:
 def _overlapping(periods, days: frozenset[dt.date], wg: WorkGroupSpec, min_days: int) -> list[Period]:
     """Each period cut to the WG window, kept when that leaves at least min_days school days."""
     out = []
+    ordered = _in_order(days)
     for t in periods:
         lo, hi = max(t.start, wg.start), min(t.end, wg.end)
-        if lo <= hi and sum(1 for d in days if lo <= d <= hi) >= min_days:
+        if lo <= hi and bisect.bisect_right(ordered, hi) - bisect.bisect_left(ordered, lo) >= min_days:
             out.append(Period(t.name, lo, hi))
     return out
+
+
+@functools.lru_cache(maxsize=1024)  # a calendar's days are asked for once per activity
+def _in_order(days: frozenset[dt.date]) -> tuple[dt.date, ...]:
+    return tuple(sorted(days))

@@ -10,6 +10,7 @@ only there, and `check` asks the very same question of each planned session.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ def units(slot: str) -> int:
     return 2 if slot == "day" else 1
 
 
+@functools.lru_cache(maxsize=4096)  # a few hundred school days, asked for per candidate
 def iso_week(day: dt.date) -> tuple[int, int]:
     y, w, _ = day.isocalendar()
     return (y, w)

@@ -164,13 +164,36 @@ def _solve_all(problems: list[Problem], options: SolveOptions, replan) -> list[P
     if len(problems) == 1:
         return [solve_model(problems[0], options, replan)]
     one = dataclasses.replace(options, workers=1, progress=None)
-    jobs = [(sub, one, replan) for sub in problems]
+    jobs = [(_own_only(sub), one, replan) for sub in problems]
     processes = min(options.workers, len(jobs))
     if processes <= 1:
         return [_solve_job(job) for job in jobs]
+    # Largest first (by candidate-bearing activities), so that no big model starts last
+    # while the other process idles; results go back in the order given.
+    order = sorted(range(len(jobs)), key=lambda i: -len(problems[i].activities))
     ctx = multiprocessing.get_context(START_METHOD)
     with concurrent.futures.ProcessPoolExecutor(processes, mp_context=ctx) as pool:
-        return list(pool.map(_solve_job, jobs))
+        futures = {i: pool.submit(_solve_job, jobs[i]) for i in order}
+        return [futures[i].result() for i in range(len(jobs))]
+
+
+def _own_only(problem: Problem) -> Problem:
+    """`problem` without the people and schools none of its Work Groups involves: what a
+    worker process needs, at a fraction of the pickling (a piece of a hub is ~1/30 of it)."""
+    people = set(problem.tfm_lead and [problem.tfm_lead] or ())
+    for wg in problem.work_groups.values():
+        people.update((wg.leader, *wg.all_teachers, *wg.headteachers))
+        for act in wg.activities:
+            people.update(act.attendees)
+    people &= problem.people.keys()
+    schools = {problem.people[x].school for x in people}
+    for wg in problem.work_groups.values():
+        schools.update((*wg.schools, wg.venue, *(act.venue for act in wg.activities)))
+    return dataclasses.replace(
+        problem,
+        people={k: v for k, v in problem.people.items() if k in people},
+        schools={k: v for k, v in problem.schools.items() if k in schools},
+    )
 
 
 def _solve_job(job: tuple[Problem, SolveOptions, object]) -> Plan:
@@ -185,14 +208,14 @@ def repair(problem: Problem, pieces: list[tuple[str, ...]], plans: list[Plan], o
        per person, venue or Work Group, so objectives add up): the sum of the pieces' bounds
        bounds the whole;
     2. if those plans together break no rule, they are optimal for the whole;
-    3. otherwise each piece whose TfM Lead meetings clash with an earlier piece's is solved
-       again, in order, with those half-days taken; the gap to the bound is reported;
-    4. should that still break a rule (the TfM Lead's weekly cap, say), the whole component
-       is solved from the repaired plan as a hint, with the bound as a cut.
+    3. otherwise each piece whose TfM Lead meetings clash with an earlier piece's gets them
+       planned again, in order, on dates no earlier piece uses (`_repair_in_order`); the gap
+       to the bound is reported;
+    4. should that fail or still break a rule (the TfM Lead's weekly cap, say), the whole
+       component is solved from the best plan so far as a hint, with the bound as a cut.
     """
     from .check import check_plan
 
-    tfm = problem.tfm_lead
     relaxed = merge_plans(problem.name, plans)
     if relaxed.status == "infeasible":  # a relaxation without a plan: the whole has none
         return relaxed
@@ -202,25 +225,54 @@ def repair(problem: Problem, pieces: list[tuple[str, ...]], plans: list[Plan], o
         return relaxed
     bound = relaxed.best_bound
     quiet = dataclasses.replace(options, progress=None, workers=1)
-    plans = list(plans)
-    taken: set[tuple[dt.date, str]] = set()
-    for i, piece in enumerate(pieces):
-        used = _days_of(plans[i], tfm)
-        if used & taken:
-            person = problem.people[tfm]
-            sub = restrict(problem, piece)
-            sub.people = {**sub.people, tfm: dataclasses.replace(person, busy=person.busy | taken)}
-            plans[i] = solve_model(sub, quiet)
-            if plans[i].status not in ("optimal", "feasible"):
-                return solve_model(problem, options, hint=relaxed.sessions, bound=bound)
-            used = _days_of(plans[i], tfm)
-        taken |= used
-    repaired = merge_plans(problem.name, plans)
+    repaired = _repair_in_order(problem, pieces, plans, quiet)
+    if repaired is None:
+        return solve_model(problem, options, hint=relaxed.sessions, bound=bound)
     repaired.best_bound = bound
     repaired.status = "optimal" if not repaired.gap else "feasible"
     if check_plan(problem, repaired.sessions):
         return solve_model(problem, options, hint=repaired.sessions, bound=bound)
     return repaired
+
+
+def _repair_in_order(
+    problem: Problem, pieces: list[tuple[str, ...]], plans: list[Plan], options: SolveOptions
+) -> Plan | None:
+    """The pieces' plans, each piece whose TfM Lead dates clash with an earlier piece's
+    solved again in order with those dates taken; None if one cannot be.
+
+    The TfM Lead's sessions of a piece are moved first with everything else in the piece
+    held where it is (a model of a few hundred candidates, since only the headteachers'
+    meetings touch other pieces); only if that has no plan is the whole piece solved again.
+    """
+    lead = problem.tfm_lead
+    plans = list(plans)
+    taken: set[tuple[dt.date, str]] = set()
+    for i, piece in enumerate(pieces):
+        used = _days_of(plans[i], lead)
+        if used & taken:
+            person = problem.people[lead]
+            sub = restrict(problem, piece)
+            sub.people = {**sub.people, lead: dataclasses.replace(person, busy=person.busy | taken)}
+            plan = solve_model(sub, options, only=_held(sub, plans[i], lead))
+            if plan.status not in ("optimal", "feasible"):
+                plan = solve_model(sub, options)
+            if plan.status not in ("optimal", "feasible"):
+                return None
+            plans[i] = plan
+            used = _days_of(plans[i], lead)
+        taken |= used
+    return merge_plans(problem.name, plans)
+
+
+def _held(problem: Problem, plan: Plan, person: str) -> dict[str, set[tuple[dt.date, str]]]:
+    """The (date, slot)s `plan` gives every activity `person` does not attend."""
+    held = {act.key: set() for act in problem.activities if person not in act.attendees}
+    for s in plan.sessions:
+        key = problem.session_key(s)
+        if key in held:
+            held[key].add((s.date, s.slot))
+    return held
 
 
 def _days_of(plan: Plan, person: str) -> set[tuple[dt.date, str]]:
@@ -257,13 +309,14 @@ def solve_model(
     replan=None,
     hint: list[Session] | None = None,
     bound: float | None = None,
+    only: dict[str, set[tuple[dt.date, str]]] | None = None,
 ) -> Plan:
     """Plan `problem` as one CP-SAT model (re-planning: fewest changes first, then the rest).
 
     `hint` is a plan to start from; `bound` a proven lower bound of the objective, added as
-    a cut."""
+    a cut; `only` holds activities to these (date, slot)s (see `Builder.only`)."""
     started = time.perf_counter()
-    builder = Builder(problem, extra=replan.extra_candidates() if replan else {}).build()
+    builder = Builder(problem, extra=replan.extra_candidates() if replan else {}, only=only or {}).build()
     if hint:
         chosen = {(problem.session_key(s), s.date, s.slot) for s in hint}
         for key, xs in builder.cands.items():
