@@ -150,14 +150,17 @@ def _row(name: str, status: str, message: str = "", **values: Any) -> Row:
     return {"instance": name, "status": status, "message": message, **values}
 
 
-def count_violations(source: str | Path, plan_path: str | Path) -> int:
-    """Hard-rule violations `hubplan check` finds in a written plan."""
-    from models.load import load_instance
-
+def count_violations(source: str | Path, plan_path: str | Path, problem=None) -> int:
+    """Hard-rule violations `hubplan check` finds in a written plan (of `problem`, the
+    instance's, when the caller has it already: reading the file again changes nothing)."""
     from .check import check_plan, read_plan
-    from .problem import Problem
 
-    problem = Problem.from_instance(load_instance(source))
+    if problem is None:
+        from models.load import load_instance
+
+        from .problem import Problem
+
+        problem = Problem.from_instance(load_instance(source))
     return len(check_plan(problem, read_plan(plan_path, problem)))
 
 
@@ -173,7 +176,7 @@ def _solve_row(job: BatchJob) -> Row:
             gap=None if plan.gap is None else round(plan.gap, 6),
             sessions=len(plan.sessions),
             total_cost=None if outcome.total_cost is None else round(outcome.total_cost, 2),
-            violations=count_violations(job.source, Path(job.out_dir) / "plan.json"),
+            violations=count_violations(job.source, Path(job.out_dir) / "plan.json", outcome.problem),
         )
         if row["violations"] and not row["message"]:
             row["message"] = f"{row['violations']} hard-rule violations in the plan; hubplan check lists them"

@@ -233,8 +233,27 @@ class _Encoder:
     from these parts is byte for byte what icalendar writes for the whole calendar."""
 
     def __init__(self, tz: Timezone) -> None:
+        self.timezone = tz
         self.tz = tz.to_ical()
         self.events: dict[str, bytes] = {}
+
+    @staticmethod
+    def calendar(name: str) -> Calendar:
+        """A feed's VCALENDAR, its own properties only."""
+        cal = Calendar()
+        cal.add("prodid", PRODID)
+        cal.add("version", "2.0")
+        cal.add("calscale", "GREGORIAN")
+        cal.add("method", "PUBLISH")
+        cal.add("x-wr-calname", f"{clean_text(name)} – hubplan")
+        cal.add("x-wr-timezone", TZID)
+        return cal
+
+    @staticmethod
+    def in_order(items: Iterable[_Item]) -> list[_Item]:
+        """One item per UID, in date, slot and id order."""
+        by_uid = {item.event["UID"]: item for item in items}
+        return sorted(by_uid.values(), key=lambda i: i.sort_key)
 
     def event(self, item: _Item) -> bytes:
         uid = str(item.event["UID"])
@@ -243,18 +262,10 @@ class _Encoder:
         return self.events[uid]
 
     def feed(self, name: str, items: Iterable[_Item]) -> bytes:
-        cal = Calendar()
-        cal.add("prodid", PRODID)
-        cal.add("version", "2.0")
-        cal.add("calscale", "GREGORIAN")
-        cal.add("method", "PUBLISH")
-        cal.add("x-wr-calname", f"{clean_text(name)} – hubplan")
-        cal.add("x-wr-timezone", TZID)
-        head, end = cal.to_ical(), b"END:VCALENDAR\r\n"
+        head, end = self.calendar(name).to_ical(), b"END:VCALENDAR\r\n"
         if not head.endswith(end):  # cannot happen with icalendar's writer
             raise RuntimeError("unexpected VCALENDAR serialisation")
-        by_uid = {item.event["UID"]: item for item in items}  # one event per UID
-        events = [self.event(item) for item in sorted(by_uid.values(), key=lambda i: i.sort_key)]
+        events = [self.event(item) for item in self.in_order(items)]
         return b"".join((head[: -len(end)], self.tz, *events, end))
 
 

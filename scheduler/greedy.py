@@ -17,7 +17,7 @@ from ortools.sat.python import cp_model
 from .model import SOFT_GOALS, Builder
 from .plan import Plan
 from .problem import Problem
-from .solve import extract_sessions, pin_problems
+from .solve import extract_sessions, pin_problems, restrict
 
 STATUS = {cp_model.OPTIMAL: "feasible", cp_model.FEASIBLE: "feasible", cp_model.INFEASIBLE: "infeasible"}
 
@@ -81,3 +81,27 @@ def greedy_plan(problem: Problem, time_limit: float = 60.0) -> Plan:
         }
     plan.wall_seconds = time.perf_counter() - started
     return plan
+
+
+def cost_floor(problem: Problem, time_limit: float = 60.0) -> float:
+    """A proven lower bound on S4 (pounds of release beyond funding) for every plan of
+    `problem`: each Work Group alone, S4 its only goal, its CP-SAT bound, summed.
+
+    S4 is counted per Work Group and school, so dropping every rule between Work Groups
+    only relaxes it: no plan, however good, pays less. It is the part of the objective the
+    schedule cannot change, against which greedy and optimised plans are compared fairly.
+    """
+    floor = 0.0
+    for wg in problem.work_groups:
+        builder = Builder(restrict(problem, (wg,))).build()
+        if not builder.soft["S4"]:
+            continue
+        builder.model.minimize(sum(builder.soft["S4"]))
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_deterministic_time = time_limit
+        code = solver.solve(builder.model)
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            raise ValueError(f"{wg} has no plan on its own, so it has no cost floor")
+        floor += solver.best_objective_bound
+    return floor

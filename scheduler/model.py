@@ -57,15 +57,17 @@ class Builder:
                 slots = candidate_slots(self.problem, act)
             if act.key in self.extra:
                 slots = sorted(set(slots) | set(self.extra[act.key]))
+            new_bool_var, attendees, venue = self.model.new_bool_var, act.attendees, act.venue
+            by_person_half, by_venue_half = self.by_person_half, self.by_venue_half
             for day, slot in slots:
-                x = self.model.new_bool_var(f"{act.key}@{day}:{slot}")
+                x = new_bool_var(f"{act.key}@{day}:{slot}")
                 xs.append((day, slot, x))
                 for h in halves(slot):
-                    for person in act.attendees:
-                        self.by_person_half[(person, day, h)].append(x)
-                    self.by_venue_half[(act.venue, day, h)].append(x)
-                for person in act.attendees:
-                    self.by_person_day_venue[(person, day)][act.venue].append(x)
+                    for person in attendees:
+                        by_person_half[(person, day, h)].append(x)
+                    by_venue_half[(venue, day, h)].append(x)
+                for person in attendees:
+                    self.by_person_day_venue[(person, day)][venue].append(x)
             self.cands[act.key] = xs
 
     # -- helpers the rules use -------------------------------------------------

@@ -27,6 +27,7 @@ class Outcome:
     total_cost: float | None = None  # hub "total after funding", GBP
     changes: list | None = None  # re-planning: scheduler.replan.Change rows
     wall_seconds: float = 0.0
+    problem: object = None  # the scheduler.problem.Problem planned, once the instance loaded
 
     @property
     def message(self) -> str:
@@ -87,7 +88,7 @@ def solve_file(
         except ReplanError as exc:
             return invalid(source, exc.problems, started)
     plan = solve(problem, options, replan=replan)
-    outcome = Outcome(source, plan.status, EXIT_OK, plan=plan)
+    outcome = Outcome(source, plan.status, EXIT_OK, plan=plan, problem=problem)
     if plan.status == "unknown":
         outcome.exit_code = EXIT_TIME_LIMIT
         outcome.wall_seconds = time.perf_counter() - started

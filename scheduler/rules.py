@@ -633,13 +633,12 @@ class R10ReleaseBudget(Rule):
 
     def add(self, b: Builder) -> None:
         load: dict[str, list] = defaultdict(list)
+        capped = {t for t, pc in b.problem.people.items() if pc.max_release_days is not None}
         for act in b.problem.activities:
-            for t in act.teachers:
+            for t in (t for t in act.teachers if t in capped):
                 load[t].extend(units(slot) * x for _, slot, x in b.cands[act.key])
         for t, terms in load.items():
-            cap = b.problem.people[t].max_release_days
-            if cap is not None:
-                b.model.add(sum(terms) <= int(2 * cap))
+            b.model.add(sum(terms) <= int(2 * b.problem.people[t].max_release_days))
 
     def check(self, c: Checked) -> Iterator[Violation]:
         load: dict[str, int] = defaultdict(int)
@@ -779,9 +778,10 @@ def candidate_slots(p: Problem, act: Activity) -> list[tuple[dt.date, str]]:
     days = RULE["R1"].dates(p, act, wg)
     if act.dates is not None:  # a central event: its own date only
         days &= act.dates
-    out = []
-    for day in sorted(RULE["R2"].dates(p, act, days)):
-        for slot in act.slots:
-            if not RULE["R3"].busy(p, act, day, slot):
-                out.append((day, slot))
-    return out
+    busy = set().union(*(p.people[x].busy for x in act.attendees))  # (date, half)s anyone is taken
+    return [
+        (day, slot)
+        for day in sorted(RULE["R2"].dates(p, act, days))
+        for slot in act.slots
+        if not any((day, h) in busy for h in halves(slot))
+    ]

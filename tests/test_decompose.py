@@ -9,8 +9,10 @@ import pytest
 from conftest import HUB
 
 from models.load import load_instance
+from scheduler.check import check_plan
+from scheduler.generate import generate_instance, write_instance
 from scheduler.problem import Problem
-from scheduler.solve import SolveOptions, components, restrict, solve
+from scheduler.solve import SolveOptions, components, merge_plans, repair, restrict, solve, solve_model
 
 
 @pytest.fixture(scope="module")
@@ -61,3 +63,46 @@ def test_workers_over_components_give_the_same_plan(small_hub):
     two = solve(small_hub, SolveOptions(time_limit=60, workers=2))  # two processes, one component each
     assert one.sessions == two.sessions and one.objective == two.objective
     assert [s.id for s in one.sessions] == [s.id for s in two.sessions]
+
+
+@pytest.fixture(scope="module")
+def lead_linked(tmp_path_factory):
+    """A generated hub whose primary groups, each planned on its own, book the TfM Lead
+    for two headteachers' meetings on one date: the component `repair` is for."""
+    path = tmp_path_factory.mktemp("tfm") / "hub.yaml"
+    write_instance(generate_instance(16, 1), path)
+    problem = Problem.from_instance(load_instance(path))
+    part = max(components(problem), key=len)
+    pieces = components(restrict(problem, part), ignore=(problem.tfm_lead,))
+    options = SolveOptions(time_limit=30)
+    plans = [solve_model(restrict(problem, piece), options) for piece in pieces]
+    return restrict(problem, part), pieces, plans, options
+
+
+def test_pieces_solved_apart_clash_over_the_tfm_lead(lead_linked):
+    whole, pieces, plans, _ = lead_linked
+    assert len(pieces) > 2
+    clashes = check_plan(whole, merge_plans(whole.name, plans).sessions)
+    assert clashes and all(v.rule in ("R3", "R12") for v in clashes)
+
+
+def test_repair_moves_only_the_tfm_leads_meetings_and_keeps_the_bound(lead_linked):
+    whole, pieces, plans, options = lead_linked
+    relaxed = merge_plans(whole.name, plans)
+    repaired = repair(whole, pieces, plans, options)
+    assert repaired.status in ("optimal", "feasible")
+    assert check_plan(whole, repaired.sessions) == []
+    lead = whole.tfm_lead
+    others = lambda plan: sorted(s for s in plan.sessions if lead not in s.attendees)  # noqa: E731
+    assert others(repaired) == others(relaxed)
+    moved = {s for s in repaired.sessions if lead in s.attendees} - set(relaxed.sessions)
+    assert moved
+    # Solving the pieces apart is a relaxation: their bounds add up to one for the whole.
+    assert repaired.best_bound == relaxed.best_bound <= repaired.objective
+    assert repaired.gap <= 0.01
+
+
+def test_whole_hub_solve_repairs_the_same_way(lead_linked):
+    whole, _, _, options = lead_linked
+    plan = solve(whole, options)
+    assert plan.status in ("optimal", "feasible") and check_plan(whole, plan.sessions) == []

@@ -6,6 +6,7 @@ from collections import Counter
 
 import pytest
 import yaml
+from ortools.sat.python import cp_model
 from test_cli import hubplan
 
 from models.load import load_instance, parse_instance
@@ -23,10 +24,10 @@ from scheduler.generate import (
     write_instance,
 )
 from scheduler.geo import haversine_km
-from scheduler.greedy import first_fit_order, greedy_plan
+from scheduler.greedy import cost_floor, first_fit_order, greedy_plan
 from scheduler.model import Builder
 from scheduler.problem import Problem
-from scheduler.solve import SolveOptions, solve
+from scheduler.solve import SolveOptions, restrict, solve
 
 
 @pytest.fixture(scope="module")
@@ -239,3 +240,22 @@ def test_greedy_objective_is_its_weighted_terms_and_no_better_than_optimal(
     assert greedy_example.objective >= example_plan.objective
     again = greedy_plan(example_problem)
     assert [s.as_dict() for s in again.sessions] == [s.as_dict() for s in greedy_example.sessions]
+
+
+def test_cost_floor_bounds_every_plans_release_cost(example_problem, greedy_example, example_plan):
+    """The release beyond funding no plan avoids: at most what the optimiser and greedy pay,
+    and more than nothing on a hub whose primary schools are released beyond £1,000."""
+    floor = cost_floor(example_problem)
+    s4 = lambda plan: plan.objective_terms["S4 cost"]  # noqa: E731
+    assert 0 < floor <= s4(example_plan) <= s4(greedy_example)
+
+
+def test_cost_floor_is_the_release_a_work_group_alone_must_pay(example_problem):
+    """On a single Work Group the floor is the least S4 of its own optimal plans."""
+    wg = next(w for w, spec in example_problem.work_groups.items() if spec.release_funding is not None)
+    alone = restrict(example_problem, (wg,))
+    builder = Builder(alone).build()
+    builder.model.minimize(sum(builder.soft["S4"]))
+    solver = cp_model.CpSolver()
+    assert solver.solve(builder.model) == cp_model.OPTIMAL
+    assert cost_floor(alone) == solver.objective_value

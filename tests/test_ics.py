@@ -13,6 +13,7 @@ from ical.calendar_stream import IcsCalendarStream
 
 from models.instance import Instance
 from models.load import load_instance
+from scheduler import export_ics
 from scheduler.export_ics import calendar_files
 from scheduler.plan import Plan, Session
 
@@ -255,6 +256,27 @@ def test_uid_without_session_id_is_stable_and_distinct(instance: Instance) -> No
     assert first == second
     uids = [str(e["UID"]) for e in events(first["calendars/work-groups/sec-dev-1.ics"])]
     assert len(set(uids)) == 2
+
+
+def test_feeds_spliced_from_shared_events_are_what_icalendar_writes_whole(
+    instance: Instance, files: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each event is serialised once and spliced into every feed that has it; the bytes
+    are those of building each feed as one icalendar Calendar and writing it whole."""
+
+    def whole(self, name, items):
+        cal = self.calendar(name)
+        cal.add_component(self.timezone)
+        for item in self.in_order(items):
+            cal.add_component(item.event)
+        return cal.to_ical()
+
+    monkeypatch.setattr(export_ics._Encoder, "feed", whole)
+    assert (
+        calendar_files(instance, Plan(instance=instance.name, status="optimal", sessions=list(SESSIONS)))
+        == files
+    )
+    assert sum(b"BEGIN:VEVENT" in data for data in files.values()) > 1
 
 
 def test_bytes_are_deterministic(instance: Instance, files: dict[str, bytes]) -> None:

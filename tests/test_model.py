@@ -9,7 +9,9 @@ from conftest import EXAMPLE
 
 from models.load import parse_instance
 from scheduler.check import check_plan
+from scheduler.model import Builder
 from scheduler.problem import Problem
+from scheduler.rules import candidate_slots
 from scheduler.solve import SolveOptions, solve
 
 
@@ -92,3 +94,27 @@ def test_s3_whole_day_visits_beat_two_half_days(example_plan):
     """Secondary visits may be half or whole days; travel makes whole days cheaper."""
     sec_visits = [s for s in example_plan.sessions if s.work_group == "sec-dev-1" and s.kind == "visit"]
     assert sec_visits and all(s.slot == "day" for s in sec_visits)
+
+
+def test_s1_leaves_out_runs_a_required_period_fills_without_changing_the_optimum(
+    example_problem, example_plan, monkeypatch
+):
+    """A run of weeks holding a whole term (or half-term) that needs a session is never
+    empty: the model has no literal for it, and the optimum is what it was with one."""
+    pruned = Builder(example_problem).build().num_variables
+    monkeypatch.setattr(Builder, "_forced_weeks", lambda self, wg, act: [])
+    assert Builder(example_problem).build().num_variables > pruned
+    every_run = solve(example_problem, SolveOptions(time_limit=30))
+    assert every_run.status == "optimal"
+    assert every_run.objective == example_plan.objective
+    assert every_run.objective_terms == example_plan.objective_terms
+
+
+def test_only_holds_an_activity_to_the_dates_given(example_problem):
+    act = next(a for a in example_problem.activities if a.kind == "group")
+    held = set(candidate_slots(example_problem, act)[::5])
+    b = Builder(example_problem, only={act.key: held})
+    assert {(day, slot) for day, slot, _ in b.cands[act.key]} == held
+    for other in example_problem.activities:
+        if other.key != act.key:  # the rest keep every candidate
+            assert [(d, s) for d, s, _ in b.cands[other.key]] == candidate_slots(example_problem, other)
