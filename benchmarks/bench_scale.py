@@ -11,7 +11,8 @@ memory, status, gap) for generated instances (`scheduler.generate`):
 
 Single solves run each in a fresh process (load + expand + build + solve; peak memory is
 its ru_maxrss). Then, on the hub: greedy first-fit against the optimiser on the objective
-and on travel (S3), and the monolithic model against the decomposed one on time.
+and on travel (S3), and above the release cost every plan pays (`cost_floor`); and the
+monolithic model against the decomposed one on time.
 
 Usage: python benchmarks/bench_scale.py [--quick] [--time-limit S] [--seed N] [--jobs N]
 """

@@ -268,6 +268,7 @@ def _repair_in_order(
                 plan = solve_model(sub, options)
             if plan.status not in ("optimal", "feasible"):
                 return None
+            plan.stats = plans[i].stats  # the piece's size is its whole model's, not the repair's
             plans[i] = plan
             used = _days_of(plans[i], lead)
         taken |= used
