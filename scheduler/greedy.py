@@ -22,6 +22,14 @@ from .solve import extract_sessions, pin_problems, restrict
 STATUS = {cp_model.OPTIMAL: "feasible", cp_model.FEASIBLE: "feasible", cp_model.INFEASIBLE: "infeasible"}
 
 
+def _one_thread(time_limit: float) -> cp_model.CpSolver:
+    """A reproducible solver: one thread, a deterministic time limit."""
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_deterministic_time = time_limit
+    return solver
+
+
 def first_fit_order(problem: Problem, builder: Builder) -> list[cp_model.IntVar]:
     """Every candidate boolean: activity by activity in instance order, then by date and slot."""
     return [x for act in problem.activities for _, _, x in builder.cands[act.key]]
@@ -31,12 +39,10 @@ def _first_fit(
     builder: Builder, order: list[cp_model.IntVar], time_limit: float
 ) -> tuple[cp_model.CpSolver, int]:
     builder.model.add_decision_strategy(order, cp_model.CHOOSE_FIRST, cp_model.SELECT_MAX_VALUE)
-    solver = cp_model.CpSolver()
+    solver = _one_thread(time_limit)
     prm = solver.parameters
     prm.search_branching = cp_model.FIXED_SEARCH
     prm.stop_after_first_solution = True
-    prm.num_workers = 1
-    prm.max_deterministic_time = time_limit
     prm.max_time_in_seconds = 3 * time_limit + 30  # a safety net only
     return solver, solver.solve(builder.model)
 
@@ -48,9 +54,7 @@ def _score(
     for x in order:
         builder.model.add(x == first.value(x))
     builder.model.clear_hints()
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_deterministic_time = time_limit
+    solver = _one_thread(time_limit)
     code = solver.solve(builder.model)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # cannot happen: the plan is legal
         raise RuntimeError(f"scoring the first-fit plan failed ({solver.status_name(code)})")
@@ -97,9 +101,7 @@ def cost_floor(problem: Problem, time_limit: float = 60.0) -> float:
         if not builder.soft["S4"]:
             continue
         builder.model.minimize(sum(builder.soft["S4"]))
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = 1
-        solver.parameters.max_deterministic_time = time_limit
+        solver = _one_thread(time_limit)
         code = solver.solve(builder.model)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             raise ValueError(f"{wg} has no plan on its own, so it has no cost floor")

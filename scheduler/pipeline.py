@@ -9,8 +9,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .plan import Plan
+
+if TYPE_CHECKING:
+    from .problem import Problem
 
 EXIT_OK, EXIT_NO_PLAN, EXIT_INVALID, EXIT_TIME_LIMIT = 0, 1, 2, 3
 
@@ -27,7 +31,7 @@ class Outcome:
     total_cost: float | None = None  # hub "total after funding", GBP
     changes: list | None = None  # re-planning: scheduler.replan.Change rows
     wall_seconds: float = 0.0
-    problem: object = None  # the scheduler.problem.Problem planned, once the instance loaded
+    problem: Problem | None = None  # the problem planned, once the instance loaded
 
     @property
     def message(self) -> str:

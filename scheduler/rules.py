@@ -167,6 +167,17 @@ class R3NoDoubleBooking(Rule):
             p.people[x].name for x in act.attendees if any((day, h) in p.people[x].busy for h in halves(slot))
         ]
 
+    def free(self, p: Problem, act: Activity, days: Iterable[dt.date]) -> list[tuple[dt.date, str]]:
+        """The (date, slot)s of these days in which no attendee has a fixed commitment: what
+        `busy` asks of one slot, for all of them at once (the commitments gathered once)."""
+        taken = set().union(*(p.people[x].busy for x in act.attendees))
+        return [
+            (day, slot)
+            for day in days
+            for slot in act.slots
+            if not any((day, h) in taken for h in halves(slot))
+        ]
+
     def add(self, b: Builder) -> None:
         for xs in b.by_person_half.values():  # (person, date, half) -> sessions there
             if len(xs) > 1:
@@ -635,8 +646,9 @@ class R10ReleaseBudget(Rule):
         load: dict[str, list] = defaultdict(list)
         capped = {t for t, pc in b.problem.people.items() if pc.max_release_days is not None}
         for act in b.problem.activities:
-            for t in (t for t in act.teachers if t in capped):
-                load[t].extend(units(slot) * x for _, slot, x in b.cands[act.key])
+            for t in act.teachers:
+                if t in capped:
+                    load[t].extend(units(slot) * x for _, slot, x in b.cands[act.key])
         for t, terms in load.items():
             b.model.add(sum(terms) <= int(2 * b.problem.people[t].max_release_days))
 
@@ -778,10 +790,4 @@ def candidate_slots(p: Problem, act: Activity) -> list[tuple[dt.date, str]]:
     days = RULE["R1"].dates(p, act, wg)
     if act.dates is not None:  # a central event: its own date only
         days &= act.dates
-    busy = set().union(*(p.people[x].busy for x in act.attendees))  # (date, half)s anyone is taken
-    return [
-        (day, slot)
-        for day in sorted(RULE["R2"].dates(p, act, days))
-        for slot in act.slots
-        if not any((day, h) in busy for h in halves(slot))
-    ]
+    return RULE["R3"].free(p, act, sorted(RULE["R2"].dates(p, act, days)))

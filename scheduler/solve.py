@@ -193,7 +193,7 @@ def _solve_job(job: tuple[Problem, SolveOptions, object]) -> Plan:
 def _own_only(problem: Problem) -> Problem:
     """`problem` without the people and schools none of its Work Groups involves: what a
     worker process needs, at a fraction of the pickling (a piece of a hub is ~1/30 of it)."""
-    people = set(problem.tfm_lead and [problem.tfm_lead] or ())
+    people = {problem.tfm_lead} if problem.tfm_lead else set()
     for wg in problem.work_groups.values():
         people.update((wg.leader, *wg.all_teachers, *wg.headteachers))
         for act in wg.activities:
