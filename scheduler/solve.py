@@ -341,6 +341,13 @@ def solve_model(
         # than the whole search, and with a gap to stop at, the pieces of 7 generated hubs
         # solve 7% sooner (15% less deterministic time) without it.
         solver.parameters.cp_model_probing_level = 0
+    if options.gap > 0:
+        # With a gap to stop at, the root LP bound of a hub's piece is within it at once and
+        # the search stops at its first plan or two: cuts and symmetry detection only delay
+        # that plan (13 generated hubs: 36% less wall time in CP-SAT, same objectives within
+        # 0.1%). Proving optimality needs both (the bundled hub: 11 s with, 32 s without).
+        solver.parameters.cut_level = 0
+        solver.parameters.symmetry_level = 0
     spent = 0.0
     status = "optimal"
     if replan is not None:

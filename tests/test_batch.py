@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import os
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from conftest import ROOT
 
 from scheduler import batch as batch_module
 from scheduler.batch import (
+    SOLVED,
     SUMMARY_COLUMNS,
     BatchError,
     BatchJob,
@@ -133,6 +135,32 @@ def test_no_plan_in_time_is_unknown(tmp_path):
     row = run_job(BatchJob("big", str(source), str(tmp_path / "big"), SolveOptions(time_limit=0.05)))
     assert row["status"] == "unknown" and row["message"] == "no plan within the time limit"
     assert not (tmp_path / "big").exists()
+
+
+def test_a_job_hands_its_objects_back_to_the_collector(inputs, monkeypatch, tmp_path):
+    """The pipeline keeps the instance out of the cycle collector's sight while it plans
+    (gc.freeze); a batch worker runs job after job, so each one, failed or not, must give
+    it back, or every hub it planned would stay in memory."""
+    source = str(inputs / "hubs" / "b-good.yaml")
+    frozen = []
+    real = batch_module.count_violations
+
+    def spy(*args, **kwargs):  # runs after planning and writing
+        frozen.append(gc.get_freeze_count())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batch_module, "count_violations", spy)
+    assert run_job(BatchJob("ok", source, str(tmp_path / "ok"), FAST))["status"] in SOLVED
+    assert frozen == [0]
+
+    def frozen_then_interrupted(*args, **kwargs):
+        assert gc.get_freeze_count() > 0  # planning runs with the instance frozen
+        raise RuntimeError("interrupted")
+
+    monkeypatch.setattr("scheduler.solve.solve", frozen_then_interrupted)
+    row = run_job(BatchJob("cut", source, str(tmp_path / "cut"), FAST))
+    assert row["message"] == "RuntimeError: interrupted"
+    assert gc.get_freeze_count() == 0
 
 
 # --------------------------------------------------------------------------- the command

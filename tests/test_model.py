@@ -3,6 +3,8 @@ new plan keeps it."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import pytest
 import yaml
 from conftest import EXAMPLE
@@ -118,3 +120,28 @@ def test_only_holds_an_activity_to_the_dates_given(example_problem):
     for other in example_problem.activities:
         if other.key != act.key:  # the rest keep every candidate
             assert [(d, s) for d, s, _ in b.cands[other.key]] == candidate_slots(example_problem, other)
+
+
+def test_people_who_attend_the_same_sessions_are_indexed_once(example_problem, example_plan, monkeypatch):
+    """Their R3 and R12 constraints would be the same ones again: one person of each such
+    group is indexed, everyone is represented, and the optimum is what it was with all."""
+    attends = defaultdict(list)
+    for act in example_problem.activities:
+        for person in act.attendees:
+            attends[person].append(act.key)
+    groups = defaultdict(set)
+    for person, keys in attends.items():
+        groups[tuple(keys)].add(person)
+    assert any(len(g) > 1 for g in groups.values())  # else there is nothing to share
+    b = Builder(example_problem).build()
+    indexed = {person for person, _, _ in b.by_person_half}
+    assert indexed == {person for person, _ in b.by_person_day_venue}
+    assert all(len(g & indexed) == 1 for g in groups.values())
+
+    monkeypatch.setattr(Builder, "_one_per_attendance", lambda self: set(attends))
+    everyone = Builder(example_problem).build()
+    assert {person for person, _, _ in everyone.by_person_half} == set(attends)
+    assert len(everyone.model.proto.constraints) > len(b.model.proto.constraints)
+    plan = solve(example_problem, SolveOptions(time_limit=30))
+    assert plan.status == "optimal"
+    assert plan.objective == example_plan.objective
