@@ -13,7 +13,6 @@ import contextlib
 import csv
 import dataclasses
 import io
-import multiprocessing
 import os
 import re
 import tempfile
@@ -23,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .plan import SOLVED
+from .processes import process_pool
 from .solve import SolveOptions
 from .textsafe import safe_cell
 
@@ -38,7 +39,6 @@ SUMMARY_COLUMNS = (
     "message",
 )
 INSTANCE_SUFFIXES = (".yaml", ".yml", ".json")
-SOLVED = ("optimal", "feasible")
 DASK_CONNECT_TIMEOUT = "10s"
 
 Row = dict[str, Any]
@@ -210,18 +210,12 @@ OnDone = Callable[[Row], None]
 def run_local(jobs: Sequence[BatchJob], processes: int, on_done: OnDone) -> list[Row]:
     """Rows in job order, planned by a pool of `processes` fresh (spawned) processes."""
     rows: dict[int, Row] = {}
-    ctx = multiprocessing.get_context("spawn")  # CP-SAT's threads and fork do not mix
-    pool = concurrent.futures.ProcessPoolExecutor(max(1, min(processes, len(jobs))), mp_context=ctx)
-    try:
+    with process_pool(max(1, min(processes, len(jobs)))) as pool:
         futures = {pool.submit(run_job, job): i for i, job in enumerate(jobs)}
         for future in concurrent.futures.as_completed(futures):
             i = futures[future]
             rows[i] = _collect(jobs[i], future.result)
             on_done(rows[i])
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
     return [rows[i] for i in range(len(jobs))]
 
 

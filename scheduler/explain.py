@@ -32,6 +32,7 @@ from ortools.sat.python import cp_model
 
 from .calendar import WEEKDAY_NAMES, Period
 from .model import Builder
+from .plan import SOLVED
 from .problem import Activity, Problem
 from .rules import RULE, RULES, candidate_slots, iso_week
 from .solve import SolveOptions, components, pin_problems, restrict, run_interruptibly, solve
@@ -631,7 +632,7 @@ def _core_relaxations(p: Problem, core: list[Subject], acts: dict[str, Activity]
 
 def _feasible(p: Problem) -> bool:
     plan = solve(p, SolveOptions(time_limit=CHECK_LIMIT, first_solution=True))
-    return plan.status in ("optimal", "feasible")
+    return plan.status in SOLVED
 
 
 def check_relaxations(p: Problem, facts: list[Fact]) -> None:
@@ -726,7 +727,7 @@ def explain_infeasible(p: Problem, plan=None, replan=None) -> str:
 def explain_instance(p: Problem, time_limit: float = 60.0) -> tuple[bool, str]:
     """(feasible, text) for `hubplan explain`."""
     plan = solve(p, SolveOptions(time_limit=time_limit, first_solution=True))
-    if plan.status in ("optimal", "feasible"):
+    if plan.status in SOLVED:
         return True, f"{p.name}: a plan exists that keeps every rule; nothing to explain.\n"
     if plan.status == "unknown":
         return False, f"{p.name}: no plan was found within {time_limit:g} s, nor a proof that none exists.\n"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .plan import Plan
+from .plan import SOLVED, Plan
 
 if TYPE_CHECKING:
     from .problem import Problem
@@ -127,7 +127,7 @@ def solve_file(
         write_atomically(out_dir, files)
     except OSError as exc:
         return invalid(source, [("", f"--out {out_dir}: cannot be written ({exc.strerror or exc})")], started)
-    if plan.status in ("optimal", "feasible"):
+    if plan.status in SOLVED:
         outcome.total_cost = next(
             c.amount
             for c in cost_lines(inst, plan)

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 STATUSES = ("optimal", "feasible", "infeasible", "unknown")
+SOLVED = STATUSES[:2]  # the statuses that come with a plan
 
 
 @dataclass(frozen=True, order=True)

@@ -6,7 +6,6 @@ import concurrent.futures
 import dataclasses
 import datetime as dt
 import math
-import multiprocessing
 import threading
 import time
 from collections.abc import Callable
@@ -15,8 +14,9 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from .model import SOFT_GOALS, Builder
-from .plan import Plan, Session
+from .plan import SOLVED, Plan, Session
 from .problem import Activity, Problem
+from .processes import process_pool
 from .rules import RULE, candidate_slots
 
 
@@ -155,11 +155,6 @@ def _pieces(problem: Problem, part: tuple[str, ...], options: SolveOptions, repl
     return components(restrict(problem, part), ignore=(problem.tfm_lead,))
 
 
-# Fresh interpreters for the pool: a forked child would inherit whatever threads the parent
-# runs (CP-SAT's, BLAS's), which fork does not copy.
-START_METHOD = "spawn"
-
-
 def _solve_all(problems: list[Problem], options: SolveOptions, replan) -> list[Plan]:
     """Each problem's plan, in order. With several workers, this process is one of them:
     it and the pool's processes all take the largest model not yet taken (a model is as
@@ -174,8 +169,7 @@ def _solve_all(problems: list[Problem], options: SolveOptions, replan) -> list[P
         return [solve_model(sub, one, replan) for sub in problems]
     order = sorted(range(len(problems)), key=lambda i: -len(problems[i].activities))
     plans: dict[int, Plan] = {}
-    ctx = multiprocessing.get_context(START_METHOD)
-    with concurrent.futures.ProcessPoolExecutor(processes - 1, mp_context=ctx) as pool:
+    with process_pool(processes - 1) as pool:
         futures = {i: pool.submit(_solve_job, (_own_only(problems[i]), one, replan)) for i in order}
         for i in order:
             if futures[i].cancel():  # not yet taken by the pool: solve it here
@@ -264,9 +258,9 @@ def _repair_in_order(
             sub = restrict(problem, piece)
             sub.people = {**sub.people, lead: dataclasses.replace(person, busy=person.busy | taken)}
             plan = solve_model(sub, options, only=_held(sub, plans[i], lead))
-            if plan.status not in ("optimal", "feasible"):
+            if plan.status not in SOLVED:
                 plan = solve_model(sub, options)
-            if plan.status not in ("optimal", "feasible"):
+            if plan.status not in SOLVED:
                 return None
             plan.stats = plans[i].stats  # the piece's size is its whole model's, not the repair's
             plans[i] = plan
@@ -303,7 +297,7 @@ def merge_plans(name: str, plans: list[Plan]) -> Plan:
     for key in ("variables", "constraints"):
         merged.stats[key] = sum(p.stats.get(key, 0) for p in plans)
     merged.stats["components"] = len(plans)
-    if status in ("optimal", "feasible"):
+    if status in SOLVED:
         merged.sessions = sorted(s for p in plans for s in p.sessions)
         merged.objective = sum(p.objective for p in plans)
         merged.best_bound = sum(p.best_bound for p in plans)
@@ -353,7 +347,7 @@ def solve_model(
     if replan is not None:
         replan.apply(builder)
         status, spent = _fewest_changes(builder, solver)
-    if status in ("optimal", "feasible"):
+    if status in SOLVED:
         status = _run(solver, builder.model, _Progress(options.progress) if options.progress else None)
         spent += solver.deterministic_time
     plan = Plan(
@@ -364,7 +358,7 @@ def solve_model(
     # Deterministic time, not the wall clock: same input and seed give byte-identical files.
     plan.solve_seconds = round(spent, 2)
     plan.wall_seconds = time.perf_counter() - started
-    if status in ("optimal", "feasible"):
+    if status in SOLVED:
         plan.sessions = extract_sessions(problem, builder, solver)
         plan.objective = solver.objective_value
         plan.best_bound = solver.best_objective_bound
@@ -442,7 +436,7 @@ def _fewest_changes(b: Builder, solver: cp_model.CpSolver) -> tuple[str, float]:
     b.model.minimize(changes)
     status = _run(solver, b.model)
     spent = solver.deterministic_time
-    if status in ("optimal", "feasible"):
+    if status in SOLVED:
         if not isinstance(changes, int):  # an all-constant S5 needs no cap
             b.model.add(changes <= round(solver.objective_value))
         for xs in b.cands.values():

@@ -9,6 +9,7 @@ folder carries a manifest that makes the same plan again.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
 import datetime as dt
@@ -37,6 +38,7 @@ from scheduler import export
 from scheduler.batch import summary_csv
 from scheduler.costs import CostLine, costs_csv
 from scheduler.export import plan_csv, remove_stale_staging, write_atomically
+from scheduler.generate import generate_instance, write_instance
 from scheduler.manifest import input_sha256
 from scheduler.pipeline import EXIT_OK, solve_file
 from scheduler.plan import Plan, Session
@@ -100,6 +102,40 @@ def test_a_stopped_solve_exits_at_once_and_leaves_earlier_outputs(signum, code, 
     assert stderr.splitlines() == [line] and stdout == ""
     assert seconds < 5, f"took {seconds:.1f} s to stop"  # CP-SAT is stopped, not waited for
     assert snapshot(out) == earlier
+
+
+def test_a_terminated_batch_stops_its_workers_at_once(tmp_path):
+    """SIGTERM reaches `hubplan batch` alone, not its worker processes (Ctrl-C reaches the
+    whole terminal group): they are ended, not waited for (each of these jobs, a typical hub
+    proven optimal, takes half a minute or more)."""
+    psutil = pytest.importorskip("psutil")
+    hubs = tmp_path / "hubs"
+    hubs.mkdir()
+    for seed in (1, 2):
+        write_instance(generate_instance(43, seed), hubs / f"hub-{seed}.yaml")
+    proc = subprocess.Popen(
+        [sys.executable, CLI, "batch", str(hubs), "--out", str(tmp_path / "out"), "--jobs", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(MID_SOLVE + 2)  # the spawned workers have started and are solving
+    workers = psutil.Process(proc.pid).children(recursive=True)
+    assert proc.poll() is None and workers, "the batch ended before it could be stopped"
+    sent = time.perf_counter()
+    proc.send_signal(signal.SIGTERM)
+    try:
+        _, stderr = proc.communicate(timeout=30)
+    finally:  # waited for its workers, once: leave nothing running behind the test
+        for p in [proc, *workers]:
+            with contextlib.suppress(OSError, psutil.Error):
+                p.kill()
+    seconds = time.perf_counter() - sent
+    assert proc.returncode == 143, stderr
+    assert stderr.splitlines()[-1] == "hubplan: terminated; earlier outputs are untouched"
+    assert seconds < 5, f"took {seconds:.1f} s to stop"
+    _, alive = psutil.wait_procs(workers, timeout=5)
+    assert not alive, f"workers left running: {alive}"
 
 
 def test_sigkill_leaves_earlier_outputs_and_the_next_run_tidies_up(earlier, tmp_path):
