@@ -49,6 +49,9 @@ class SolveOptions:
     gap: float = 0.0  # stop once the plan is proven within this relative gap of the optimum
 
 
+CUT_FREE_GAP = 0.005  # from this relative gap up, a model is solved without cuts (`solve_model`)
+
+
 def pin_problems(problem: Problem) -> list[str]:
     """R11: pins that no rule-abiding plan can keep, each with the rules it breaks."""
     out = []
@@ -328,20 +331,7 @@ def solve_model(
                 builder.model.add_hint(x, (key, day, slot) in chosen)
     if bound is not None:
         builder.model.add(builder.objective() >= math.ceil(bound - 1e-6))
-    solver = _solver(options)
-    if options.gap > 0 or len(problem.work_groups) == 1:
-        # Probing in presolve pays only for proving optimality on bigger models (the
-        # bundled hub: 11 s with it, 13 s without). On one Work Group's model it costs more
-        # than the whole search, and with a gap to stop at, the pieces of 7 generated hubs
-        # solve 7% sooner (15% less deterministic time) without it.
-        solver.parameters.cp_model_probing_level = 0
-    if options.gap > 0:
-        # With a gap to stop at, the root LP bound of a hub's piece is within it at once and
-        # the search stops at its first plan or two: cuts and symmetry detection only delay
-        # that plan (13 generated hubs: 36% less wall time in CP-SAT, same objectives within
-        # 0.1%). Proving optimality needs both (the bundled hub: 11 s with, 32 s without).
-        solver.parameters.cut_level = 0
-        solver.parameters.symmetry_level = 0
+    solver = _solver(options, len(problem.work_groups))
     spent = 0.0
     status = "optimal"
     if replan is not None:
@@ -372,7 +362,8 @@ def solve_model(
     return plan
 
 
-def _solver(options: SolveOptions) -> cp_model.CpSolver:
+def _solver(options: SolveOptions, work_groups: int) -> cp_model.CpSolver:
+    """A solver for a model of this many Work Groups."""
     solver = cp_model.CpSolver()
     prm = solver.parameters
     # One thread per model: CP-SAT's parallel search is not reproducible, and its
@@ -390,6 +381,20 @@ def _solver(options: SolveOptions) -> cp_model.CpSolver:
     prm.log_search_progress = options.log
     prm.stop_after_first_solution = options.first_solution
     prm.relative_gap_limit = options.gap
+    if options.gap > 0 or work_groups == 1:
+        # Probing in presolve pays only for proving optimality on bigger models (the
+        # bundled hub: 11 s with it, 13 s without). On one Work Group's model it costs more
+        # than the whole search, and with a gap to stop at, the pieces of 7 generated hubs
+        # solve 7% sooner (15% less deterministic time) without it.
+        prm.cp_model_probing_level = 0
+    if options.gap >= CUT_FREE_GAP:
+        # With such a gap to stop at, the root LP bound of a hub's piece is within it at once
+        # and the search stops at its first plan or two: cuts and symmetry detection only
+        # delay that plan (13 generated hubs at 1%: 36% less wall time in CP-SAT, objectives
+        # within 0.1%). Closer gaps and proofs of optimality need both (the bundled hub
+        # proven optimal: 11 s with, 32 s without; the typical hub to 0.2%: 6.5 s, 9.5 s).
+        prm.cut_level = 0
+        prm.symmetry_level = 0
     return solver
 
 

@@ -14,7 +14,7 @@ from scheduler.check import check_plan
 from scheduler.model import Builder
 from scheduler.problem import Problem
 from scheduler.rules import candidate_slots
-from scheduler.solve import SolveOptions, solve
+from scheduler.solve import SolveOptions, _solver, solve
 
 
 def _tightened(change) -> Problem:
@@ -145,3 +145,13 @@ def test_people_who_attend_the_same_sessions_are_indexed_once(example_problem, e
     plan = solve(example_problem, SolveOptions(time_limit=30))
     assert plan.status == "optimal"
     assert plan.objective == example_plan.objective
+
+
+@pytest.mark.parametrize("gap, cut_free", [(0.0, False), (0.002, False), (0.005, True), (0.01, True)])
+def test_only_a_wide_gap_is_solved_without_cuts(gap, cut_free):
+    """From a 0.5% gap up, a hub's pieces stop at their first plans, which cuts and symmetry
+    detection only delay; closer gaps and proofs of optimality need both."""
+    prm = _solver(SolveOptions(gap=gap), work_groups=3).parameters
+    assert (prm.cut_level == 0) is cut_free
+    assert (prm.symmetry_level == 0) is cut_free
+    assert prm.cp_model_probing_level == (0 if gap else 2)
