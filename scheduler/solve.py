@@ -390,7 +390,7 @@ def _solver(options: SolveOptions, work_groups: int) -> cp_model.CpSolver:
     if options.gap >= CUT_FREE_GAP:
         # With such a gap to stop at, the root LP bound of a hub's piece is within it at once
         # and the search stops at its first plan or two: cuts and symmetry detection only
-        # delay that plan (13 generated hubs at 1%: 36% less wall time in CP-SAT, objectives
+        # delay that plan (10 generated hubs at 1%: 38% less wall time in CP-SAT, objectives
         # within 0.1%). Closer gaps and proofs of optimality need both (the bundled hub
         # proven optimal: 11 s with, 32 s without; the typical hub to 0.2%: 6.5 s, 9.5 s).
         prm.cut_level = 0
