@@ -106,19 +106,18 @@ def solve_file(
             replan = prepare(problem, previous, today)
         except ReplanError as exc:
             return invalid(source, exc.problems, started)
-    with _collector_spared():
+    with _collector_spared():  # planning, explaining and rendering
         plan = solve(problem, options, replan=replan)
-    outcome = Outcome(source, plan.status, EXIT_OK, plan=plan, problem=problem)
-    if plan.status == "unknown":
-        outcome.exit_code = EXIT_TIME_LIMIT
-        outcome.wall_seconds = time.perf_counter() - started
-        return outcome
-    if plan.status == "infeasible":
-        outcome.explanation = explain_infeasible(problem, plan, replan=replan)
-        outcome.exit_code = EXIT_NO_PLAN
-    elif replan is not None:
-        outcome.changes = replan.label(problem, plan)
-    with _collector_spared():
+        outcome = Outcome(source, plan.status, EXIT_OK, plan=plan, problem=problem)
+        if plan.status == "unknown":
+            outcome.exit_code = EXIT_TIME_LIMIT
+            outcome.wall_seconds = time.perf_counter() - started
+            return outcome
+        if plan.status == "infeasible":
+            outcome.explanation = explain_infeasible(problem, plan, replan=replan)
+            outcome.exit_code = EXIT_NO_PLAN
+        elif replan is not None:
+            outcome.changes = replan.label(problem, plan)
         files = render_outputs(inst, plan, outcome.explanation, replan=replan, changes=outcome.changes)
     files["manifest.json"] = manifest_json(
         manifest(source, options, plan, files, previous=previous, today=today)

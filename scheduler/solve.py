@@ -173,7 +173,7 @@ def _solve_all(problems: list[Problem], options: SolveOptions, replan) -> list[P
     order = sorted(range(len(problems)), key=lambda i: -len(problems[i].activities))
     plans: dict[int, Plan] = {}
     with process_pool(processes - 1) as pool:
-        futures = {i: pool.submit(_solve_job, (_own_only(problems[i]), one, replan)) for i in order}
+        futures = {i: pool.submit(solve_model, _own_only(problems[i]), one, replan) for i in order}
         for i in order:
             if futures[i].cancel():  # not yet taken by the pool: solve it here
                 plans[i] = solve_model(problems[i], one, replan)
@@ -181,10 +181,6 @@ def _solve_all(problems: list[Problem], options: SolveOptions, replan) -> list[P
             if i not in plans:
                 plans[i] = future.result()
     return [plans[i] for i in range(len(problems))]
-
-
-def _solve_job(job: tuple[Problem, SolveOptions, object]) -> Plan:
-    return solve_model(*job)
 
 
 def _own_only(problem: Problem) -> Problem:
