@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from scheduler.pipeline import EXIT_INVALID, EXIT_NO_PLAN, EXIT_OK, EXIT_TIME_LIMIT  # noqa: E402
+from scheduler.operations.pipeline import EXIT_INVALID, EXIT_NO_PLAN, EXIT_OK, EXIT_TIME_LIMIT  # noqa: E402
 
 
 def _fail_invalid(problems: list[tuple[str, str]]) -> None:
@@ -109,8 +109,8 @@ def solve(
     log: bool,
 ) -> None:
     """Plan every session of INSTANCE and write plan, calendars, costs and report to --out."""
-    from scheduler.pipeline import solve_file
-    from scheduler.solve import SolveOptions
+    from scheduler.core.solve import SolveOptions
+    from scheduler.operations.pipeline import solve_file
 
     if today is not None and previous is None:
         _fail_invalid([("--today", "only means something with --previous PLAN; add the plan to re-plan")])
@@ -147,7 +147,7 @@ def solve(
     for note in outcome.notes:
         click.echo(f"  note: {note}")
     if outcome.changes is not None:
-        from scheduler.replan import summary_lines
+        from scheduler.services.replan import summary_lines
 
         for line in summary_lines(outcome.changes):
             click.echo(line)
@@ -165,8 +165,8 @@ def solve(
 )
 def explain(instance: str, time_limit: float) -> None:
     """Say why INSTANCE cannot be planned, in its own words, with relaxations that were checked."""
-    from scheduler.explain import explain_instance
-    from scheduler.problem import Problem
+    from scheduler.core.problem import Problem
+    from scheduler.services.explain import explain_instance
 
     problem = Problem.from_instance(_load(instance))
     feasible, text = explain_instance(problem, time_limit=time_limit)
@@ -180,8 +180,9 @@ def explain(instance: str, time_limit: float) -> None:
 def check(instance: str, plan: str) -> None:
     """Check PLAN (plan.json or CSV work_group,kind,school,date,slot) against every hard rule."""
     from models.load import InstanceError
-    from scheduler.check import check_plan, read_plan
-    from scheduler.problem import Problem
+    from scheduler.core.checked import check_plan
+    from scheduler.core.problem import Problem
+    from scheduler.services.check import read_plan
 
     problem = Problem.from_instance(_load(instance))
     try:
@@ -227,7 +228,13 @@ def check(instance: str, plan: str) -> None:
 )
 def generate(work_groups: int, hubs: int, seed: int, output: str) -> None:
     """Write a realistic synthetic hub (or several) with WORK_GROUPS Work Groups each."""
-    from scheduler.generate import describe, generate_instance, generated_header, write_hubs, write_instance
+    from scheduler.operations.generate import (
+        describe,
+        generate_instance,
+        generated_header,
+        write_hubs,
+        write_instance,
+    )
 
     if hubs > 1:
         if Path(output).suffix.lower() in (".yaml", ".yml", ".json"):
@@ -286,8 +293,8 @@ def batch(
     scheduler_address: str | None,
 ) -> None:
     """Plan every instance in INPUTS (files, or folders of .yaml/.yml/.json) into --out."""
-    from scheduler.batch import BatchError, run_batch
-    from scheduler.solve import SolveOptions
+    from scheduler.core.solve import SolveOptions
+    from scheduler.operations.batch import BatchError, run_batch
 
     if scheduler_address and executor != "dask":
         _fail_invalid([("--scheduler", "only means something with --executor dask")])
@@ -311,21 +318,6 @@ def batch(
 # --- template / import (issue 5) ---------------------------------------------
 
 
-def _write_file(path: str, data: bytes) -> None:
-    """Write `data` to `path` whole or not at all: a temporary file beside it, renamed into place."""
-    import tempfile
-
-    target = Path(path)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 @main.command()
 @click.option(
     "-o", "--output", required=True, type=click.Path(dir_okay=False), help="The workbook to write (.xlsx)."
@@ -341,6 +333,7 @@ def template(output: str, source: str | None, force: bool) -> None:
     """Write a workbook to fill in: a sheet per part of the hub, each column explained in its header's note."""
     from models.load import InstanceError
     from models.workbook import WORKBOOK_SUFFIXES, instance_to_workbook, template_workbook
+    from scheduler.outputs.files import write_file
 
     if Path(output).suffix.lower() not in WORKBOOK_SUFFIXES:
         _fail_invalid([("-o", f"{output}: name an .xlsx file, so that spreadsheets open it")])
@@ -350,7 +343,7 @@ def template(output: str, source: str | None, force: bool) -> None:
         data = template_workbook() if source is None else instance_to_workbook(_load(source))
     except InstanceError as exc:  # what a workbook cannot hold
         _fail_invalid(exc.problems)
-    _write_file(output, data)
+    write_file(output, data)
     click.echo(f"wrote {output}")
 
 
@@ -366,9 +359,10 @@ def template(output: str, source: str | None, force: bool) -> None:
 def import_(workbook: str, output: str) -> None:
     """Turn a filled WORKBOOK (.xlsx, or a folder of CSVs: Hub.csv, Schools.csv, …) into an instance file."""
     from models.workbook import instance_yaml
+    from scheduler.outputs.files import write_file
 
     inst = _load(workbook)
-    _write_file(output, instance_yaml(inst, Path(workbook).name).encode())
+    write_file(output, instance_yaml(inst, Path(workbook).name).encode())
     click.echo(
         f"{workbook}: {len(inst.work_groups)} work groups, {len(inst.schools)} schools, "
         f"{len(inst.specialists)} specialists, {len(inst.teachers)} teachers; wrote {output}"
@@ -398,8 +392,8 @@ def publish(out_dir: str, url: str, user: str | None, password_env: str | None) 
     import time
     from typing import NoReturn
 
-    from scheduler.publish import PublishError, plain_http_warning
-    from scheduler.publish import publish as publish_folder
+    from scheduler.operations.publish import PublishError, plain_http_warning
+    from scheduler.operations.publish import publish as publish_folder
 
     def fail(message: str) -> NoReturn:
         click.echo(f"hubplan publish: {message}", err=True)

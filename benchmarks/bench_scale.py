@@ -1,7 +1,7 @@
 """How hubplan scales: one secondary Work Group, a typical hub, the whole country.
 
 Prints one markdown table (WGs, schools, people, sessions, variables, wall seconds, peak
-memory, status, gap) for generated instances (`scheduler.generate`):
+memory, status, gap) for generated instances (`scheduler.operations.generate`):
 
 - one secondary Development Work Group;
 - a typical hub of 43 Work Groups;
@@ -36,7 +36,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scheduler.generate import NATIONAL_HUBS, TYPICAL_WORK_GROUPS, generate_instance, write_instance  # noqa: E402
+from scheduler.operations.generate import (  # noqa: E402
+    NATIONAL_HUBS,
+    TYPICAL_WORK_GROUPS,
+    generate_instance,
+    write_instance,
+)
 
 HEAD = (
     "instance",
@@ -61,9 +66,9 @@ def child(mode: str, path: str, time_limit: float, gap: float = 0.0, workers: in
     import dataclasses
 
     from models.load import load_instance
-    from scheduler.greedy import cost_floor, greedy_plan
-    from scheduler.problem import Problem
-    from scheduler.solve import SolveOptions, solve
+    from scheduler.core.greedy import cost_floor, greedy_plan
+    from scheduler.core.problem import Problem
+    from scheduler.core.solve import SolveOptions, solve
 
     started = time.perf_counter()
     problem = Problem.from_instance(load_instance(path))
@@ -255,7 +260,7 @@ def amount(v: float | None) -> str:
 def beyond_the_floor(greedy: dict[str, Any], optimised: dict[str, Any]) -> list[str]:
     """The objective against greedy once the release cost every plan pays is set aside.
 
-    `floor` is a proven lower bound on S4 for any plan (`scheduler.greedy.cost_floor`), and
+    `floor` is a proven lower bound on S4 for any plan (`scheduler.core.greedy.cost_floor`), and
     the optimiser's best bound one on the whole objective: no plan can beat greedy by more
     than the bound allows, whatever the planner."""
     if greedy["objective"] is None or optimised["objective"] is None:

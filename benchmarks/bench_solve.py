@@ -22,8 +22,8 @@ CHILD = r"""
 import json, resource, sys, time
 sys.path.insert(0, sys.argv[1])
 from models.load import load_instance
-from scheduler.problem import Problem
-from scheduler.solve import SolveOptions, solve
+from scheduler.core.problem import Problem
+from scheduler.core.solve import SolveOptions, solve
 t0 = time.perf_counter()
 inst = load_instance(sys.argv[2])
 problem = Problem.from_instance(inst)

@@ -41,7 +41,7 @@ from test_fuzz import (  # noqa: E402
     yaml_texts,
 )
 
-from scheduler.pipeline import EXIT_INVALID  # noqa: E402
+from scheduler.operations.pipeline import EXIT_INVALID  # noqa: E402
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """The instance format of CONTRACT.md as pydantic models.
 
 Pydantic lives here, at the edge: these classes parse and check what a user wrote. The
-scheduler turns a validated `Instance` into plain data (`scheduler.problem`) before any
+scheduler turns a validated `Instance` into plain data (`scheduler.core.problem`) before any
 inner loop runs.
 """
 

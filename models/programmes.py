@@ -30,11 +30,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator
 
+from .units import INF, Range, bound_text, halves, range_text, slot_days
+
 if TYPE_CHECKING:  # pragma: no cover
     from .instance import WorkGroup
 
-INF = 1000.0  # "no limit": above any count or number of days a year holds
-Range = tuple[float, float]
 
 KINDS = ("group", "visit", "headteachers", "development", "central")
 FUNDING_RATES = ("secondary_release_funding", "primary_release_funding", "textbook_match_funding")
@@ -410,17 +410,6 @@ def _builtins() -> dict[str, ProgrammeDef]:
 # --------------------------------------------------------------------------- meaning
 
 
-def _num(x: float) -> str:
-    """A bound as a message says it."""
-    return "no limit" if x >= INF else f"{x:g}"
-
-
-def _span(rng: Range) -> str:
-    """'3', '2–4' or 'at least 4'."""
-    lo, hi = rng
-    return f"{lo:g}" if lo == hi else (f"at least {lo:g}" if hi >= INF else f"{lo:g}–{hi:g}")
-
-
 def definition_problems(name: str, pdef: ProgrammeDef, builtin: bool = False) -> list[tuple[str, str]]:
     """What is wrong with a programme definition, as (path below the programme, message)."""
     if not builtin and name in PROGRAMMES:
@@ -579,7 +568,7 @@ def _total_problems(pdef: ProgrammeDef, p: Programme, n_schools: int) -> list[tu
         d_lo, d_hi = s.days if s.days is not None else (0.0, INF)
         n = n_schools if s.per_school else 1
         lo, hi = lo + n * d_lo, min(INF, hi + n * d_hi)
-        span = f"{d_lo:g}–{_num(d_hi)} days"
+        span = f"{d_lo:g}–{bound_text(d_hi)} days"
         parts.append(f"{n} schools × {span}" if s.per_school else f"{s.kind} {span}")
     t_lo, t_hi = p.total_days
     if hi >= t_lo and lo <= t_hi:
@@ -591,7 +580,7 @@ def _total_problems(pdef: ProgrammeDef, p: Programme, n_schools: int) -> list[tu
         (
             "total_days",
             pdef.ref("total_days") or "",
-            f"{' + '.join(parts)} make {lo:g}–{_num(hi)} days, which cannot be {t_lo:g}–{_num(t_hi)} "
+            f"{' + '.join(parts)} make {lo:g}–{bound_text(hi)} days, which cannot be {t_lo:g}–{bound_text(t_hi)} "
             f"{total.replace('_', ' ')}; change {change}",
         )
     ]
@@ -613,7 +602,7 @@ def programme_problems(name: str, pdef: ProgrammeDef, params: dict, n_schools: i
         problems.append(
             (
                 "schools",
-                f"{name} takes {_span((lo, hi))} schools, this Work Group has "
+                f"{name} takes {range_text((lo, hi))} schools, this Work Group has "
                 f"{n_schools}; change the schools or set params.schools",
             )
         )
@@ -638,7 +627,7 @@ def _variant_problems(name: str, pdef: ProgrammeDef, params: dict) -> list[tuple
             value = _pair(params[param])
             if value[0] != value[1] or value[0] != int(value[0]) or int(value[0]) not in table:
                 keys = " or ".join(str(k) for k in table)
-                out.append((f"params.{param}", f"{name} has {param} {keys}, not {_span(value)}"))
+                out.append((f"params.{param}", f"{name} has {param} {keys}, not {range_text(value)}"))
     return out
 
 
@@ -676,18 +665,18 @@ def _central_problems(name: str, pdef: ProgrammeDef, wg: WorkGroup) -> list[tupl
     for j, e in enumerate(events):
         if e.slot not in stream.slots:
             out.append((f"central_events[{j}].slot", f"{name} central events use {', '.join(stream.slots)}"))
-        for half in ("am", "pm") if e.slot == "day" else (e.slot,):
+        for half in halves(e.slot):
             k = taken.setdefault((e.date, half), j)
             if k != j:
                 out.append((f"central_events[{j}]", f"overlaps central_events[{k}] on {e.date}"))
-    total = sum(1.0 if e.slot == "day" else 0.5 for e in events)
+    total = sum(slot_days(e.slot) for e in events)
     if stream.days is not None and not stream.days[0] <= total <= stream.days[1]:
         ref = pdef.ref("streams.central.days")
         fix = f"; add or remove events, or set params.{ref}" if ref else ""
         out.append(
             (
                 "central_events",
-                f"{name} has {_span(stream.days)} days of central events, these add up to {total:g}{fix}",
+                f"{name} has {range_text(stream.days)} days of central events, these add up to {total:g}{fix}",
             )
         )
     return list(dict.fromkeys(out))

@@ -48,8 +48,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from scheduler.textsafe import FORMULA_STARTS, clean_text
-
 from .instance import (
     PROGRAMMES,
     SLOTS,
@@ -66,6 +64,7 @@ from .instance import (
     Weights,
 )
 from .load import MAX_FILE_BYTES, InstanceError, parse_instance
+from .text import FORMULA_STARTS, clean_text
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 UNSUPPORTED_SUFFIXES = (".xls", ".ods", ".numbers")

@@ -9,8 +9,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from models.load import load_instance  # noqa: E402
-from scheduler.problem import Problem  # noqa: E402
-from scheduler.solve import SolveOptions, solve  # noqa: E402
+from scheduler.core.problem import Problem  # noqa: E402
+from scheduler.core.solve import SolveOptions, solve  # noqa: E402
 
 SPEC = ROOT.parent / "shared" / "spec"
 EXAMPLE = ROOT / "instances" / "example-hub-2026-27.yaml"

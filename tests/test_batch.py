@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 
-from scheduler import batch as batch_module
-from scheduler.batch import (
+from scheduler.core.solve import SolveOptions
+from scheduler.operations import batch as batch_module
+from scheduler.operations.batch import (
     SOLVED,
     SUMMARY_COLUMNS,
     BatchError,
@@ -28,8 +29,8 @@ from scheduler.batch import (
     run_job,
     summary_csv,
 )
-from scheduler.generate import generate_instance, write_instance
-from scheduler.solve import SolveOptions
+from scheduler.operations.generate import generate_instance, write_instance
+from scheduler.outputs.files import write_file
 
 FAST = SolveOptions(time_limit=10, first_solution=True)
 
@@ -116,7 +117,7 @@ def test_an_unexpected_exception_becomes_an_error_row(monkeypatch, tmp_path):
     def boom(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("scheduler.pipeline.solve_file", boom)
+    monkeypatch.setattr("scheduler.operations.pipeline.solve_file", boom)
     row = run_job(BatchJob("x", str(tmp_path / "x.yaml"), str(tmp_path / "x"), FAST))
     assert row["status"] == "error" and row["message"] == "RuntimeError: boom"
     assert row["seconds"] >= 0
@@ -157,7 +158,7 @@ def test_a_job_hands_its_objects_back_to_the_collector(inputs, monkeypatch, tmp_
         assert gc.get_freeze_count() > 0  # planning runs with the instance frozen
         raise RuntimeError("interrupted")
 
-    monkeypatch.setattr("scheduler.solve.solve", frozen_then_interrupted)
+    monkeypatch.setattr("scheduler.core.solve.solve", frozen_then_interrupted)
     row = run_job(BatchJob("cut", source, str(tmp_path / "cut"), FAST))
     assert row["message"] == "RuntimeError: interrupted"
     assert gc.get_freeze_count() == 0
@@ -272,7 +273,7 @@ def test_dask_local_cluster_runs_the_same_batch(inputs, tmp_path):
 
 def test_atomic_write_leaves_no_temporary_file(tmp_path):
     target = tmp_path / "summary.csv"
-    batch_module.write_bytes_atomically(target, b"a\n")
-    batch_module.write_bytes_atomically(target, b"b\n")
+    write_file(target, b"a\n")
+    write_file(target, b"b\n")
     assert target.read_bytes() == b"b\n"
     assert os.listdir(tmp_path) == ["summary.csv"]

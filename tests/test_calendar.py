@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from scheduler.calendar import half_terms
-from scheduler.rules import candidate_slots
+from scheduler.core.calendar import half_terms
+from scheduler.core.rules import candidate_slots
 
 D = dt.date.fromisoformat
 

@@ -23,7 +23,10 @@ from conftest import SPEC_EXAMPLE
 
 from models.instance import Rates
 from models.load import load_instance
-from scheduler.costs import (
+from models.text import safe_cell, strip_control
+from scheduler.core.geo import round_trip_miles
+from scheduler.core.plan import Plan, Session
+from scheduler.outputs.costs import (
     CostLine,
     cost_lines,
     costs_csv,
@@ -31,9 +34,6 @@ from scheduler.costs import (
     release_days_by_school,
     release_funding,
 )
-from scheduler.geo import round_trip_miles
-from scheduler.plan import Plan, Session
-from scheduler.textsafe import safe_cell, strip_control
 
 D = dt.date.fromisoformat
 ADVOCATES = ("alex-khan", "bea-lee", "chris-moss", "dee-nash")

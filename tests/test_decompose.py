@@ -9,10 +9,11 @@ import pytest
 from conftest import HUB
 
 from models.load import load_instance
-from scheduler.check import check_plan
-from scheduler.generate import generate_instance, write_instance
-from scheduler.problem import Problem
-from scheduler.solve import SolveOptions, components, merge_plans, repair, restrict, solve, solve_model
+from scheduler.core.checked import check_plan
+from scheduler.core.decompose import components, merge_plans, restrict
+from scheduler.core.problem import Problem
+from scheduler.core.solve import SolveOptions, repair, solve, solve_model
+from scheduler.operations.generate import generate_instance, write_instance
 
 
 @pytest.fixture(scope="module")

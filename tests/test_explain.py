@@ -10,9 +10,9 @@ from conftest import EXAMPLE
 from test_cli import hubplan
 
 from models.load import load_instance
-from scheduler.explain import check_relaxations, find_facts
-from scheduler.problem import Problem
-from scheduler.solve import SolveOptions, solve
+from scheduler.core.problem import Problem
+from scheduler.core.solve import SolveOptions, solve
+from scheduler.services.explain import check_relaxations, find_facts
 
 
 def variant(tmp: Path, name: str, edit) -> Path:
@@ -140,8 +140,8 @@ def test_bundled_what_if_instance_is_explained():
 
 
 def test_every_rule_is_described_even_for_a_constraint_naming_no_session(example_problem):
-    from scheduler.explain import Subject, _describe
-    from scheduler.rules import RULES
+    from scheduler.core.rules import RULES
+    from scheduler.services.explain import Subject, _describe
 
     for rule in RULES:
         bare = _describe(example_problem, Subject(rule.id, (), None, None, None), {})

@@ -30,8 +30,8 @@ from models.instance import TERM_NAMES as TERMS
 from models.instance import Instance
 from models.limits import key_text
 from models.load import InstanceError, load_instance, parse_instance, read_raw
-from scheduler.pipeline import EXIT_INVALID, EXIT_NO_PLAN, EXIT_OK, EXIT_TIME_LIMIT, solve_file
-from scheduler.solve import SolveOptions
+from scheduler.core.solve import SolveOptions
+from scheduler.operations.pipeline import EXIT_INVALID, EXIT_NO_PLAN, EXIT_OK, EXIT_TIME_LIMIT, solve_file
 
 SEEDS: dict[str, dict[str, Any]] = {
     path.name: read_raw(path)

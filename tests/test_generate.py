@@ -11,8 +11,14 @@ from test_cli import hubplan
 
 from models.load import load_instance, parse_instance
 from models.programmes import PROGRAMMES
-from scheduler.check import check_plan
-from scheduler.generate import (
+from scheduler.core.checked import check_plan
+from scheduler.core.decompose import restrict
+from scheduler.core.geo import haversine_km
+from scheduler.core.greedy import cost_floor, first_fit_order, greedy_plan
+from scheduler.core.model import Builder
+from scheduler.core.problem import Problem
+from scheduler.core.solve import SolveOptions, solve
+from scheduler.operations.generate import (
     FACTS,
     HUB_RADIUS_KM,
     PROGRAMME_MIX,
@@ -23,11 +29,6 @@ from scheduler.generate import (
     write_hubs,
     write_instance,
 )
-from scheduler.geo import haversine_km
-from scheduler.greedy import cost_floor, first_fit_order, greedy_plan
-from scheduler.model import Builder
-from scheduler.problem import Problem
-from scheduler.solve import SolveOptions, restrict, solve
 
 
 @pytest.fixture(scope="module")

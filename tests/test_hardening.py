@@ -34,17 +34,18 @@ from test_fuzz import restore, snapshot
 
 from models.limits import MAX_VALUES, LimitError, load_yaml
 from models.load import InstanceError, parse_instance, read_raw
-from scheduler import export
-from scheduler.batch import summary_csv
-from scheduler.costs import CostLine, costs_csv
-from scheduler.export import plan_csv, remove_stale_staging, write_atomically
-from scheduler.generate import generate_instance, write_instance
-from scheduler.manifest import input_sha256
-from scheduler.pipeline import EXIT_OK, solve_file
-from scheduler.plan import Plan, Session
-from scheduler.replan import Change, changes_csv
-from scheduler.solve import SolveOptions
-from scheduler.textsafe import FORMULA_STARTS
+from models.text import FORMULA_STARTS
+from scheduler.core.plan import Plan, Session
+from scheduler.core.solve import SolveOptions
+from scheduler.operations.batch import summary_csv
+from scheduler.operations.generate import generate_instance, write_instance
+from scheduler.operations.pipeline import EXIT_OK, solve_file
+from scheduler.outputs import files as output_files
+from scheduler.outputs.costs import CostLine, costs_csv
+from scheduler.outputs.export import plan_csv
+from scheduler.outputs.files import remove_stale_staging, write_outputs
+from scheduler.outputs.manifest import input_sha256
+from scheduler.services.replan import Change, changes_csv
 
 CLI = str(ROOT / "cli.py")
 
@@ -184,11 +185,11 @@ def test_a_signal_during_the_swap_waits_until_the_outputs_are_whole(earlier, tmp
     def stop(signum, frame):
         raise _Stop
 
-    monkeypatch.setattr(export.os, "replace", replace_and_signal)
+    monkeypatch.setattr(output_files.os, "replace", replace_and_signal)
     previous = signal.signal(signal.SIGTERM, stop)
     try:
         with pytest.raises(_Stop):
-            write_atomically(out, new)
+            write_outputs(out, new)
     finally:
         signal.signal(signal.SIGTERM, previous)
     assert snapshot(out) == {**new, "notes.txt": earlier["notes.txt"]}
@@ -207,7 +208,7 @@ def test_a_failed_write_leaves_earlier_outputs(earlier, tmp_path, monkeypatch):
 
     monkeypatch.setattr(Path, "write_bytes", fail_on_the_third)
     with pytest.raises(OSError):
-        write_atomically(out, {name: b"new" for name in earlier if name != "notes.txt"})
+        write_outputs(out, {name: b"new" for name in earlier if name != "notes.txt"})
     monkeypatch.undo()
     assert snapshot(out) == earlier
 
@@ -218,7 +219,7 @@ def test_a_failed_write_leaves_earlier_outputs(earlier, tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Path:
     """A generated hub of 8 Work Groups that CP-SAT cannot prove optimal in 2 s."""
-    from scheduler.generate import generate_instance, write_instance
+    from scheduler.operations.generate import generate_instance, write_instance
 
     return write_instance(
         generate_instance(work_groups=8, seed=0), tmp_path_factory.mktemp("gen") / "gen.yaml"
@@ -335,7 +336,7 @@ def test_every_csv_writer_neutralises_formulas(text):
 
 
 def test_costs_xlsx_stores_text_never_formulas(example_raw):
-    costs_xlsx = pytest.importorskip("scheduler.costs_xlsx").costs_xlsx
+    costs_xlsx = pytest.importorskip("scheduler.outputs.costs_xlsx").costs_xlsx
     from openpyxl import load_workbook
 
     raw = copy.deepcopy(example_raw)

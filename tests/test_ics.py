@@ -1,4 +1,4 @@
-"""Calendar feeds (scheduler.export_ics): RFC 5545 publish feeds, checked by two parsers."""
+"""Calendar feeds (scheduler.outputs.ics): RFC 5545 publish feeds, checked by two parsers."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from ical.calendar_stream import IcsCalendarStream
 
 from models.instance import Instance
 from models.load import load_instance
-from scheduler import export_ics
-from scheduler.export_ics import calendar_files
-from scheduler.plan import Plan, Session
+from scheduler.core.plan import Plan, Session
+from scheduler.outputs import ics as export_ics
+from scheduler.outputs.ics import calendar_files
 
 GROUP = Session(
     date=dt.date(2026, 11, 5),

@@ -22,10 +22,10 @@ from ical.calendar_stream import IcsCalendarStream
 
 from models.instance import Instance
 from models.load import parse_instance
-from scheduler.export_ics import calendar_files
-from scheduler.plan import Plan
-from scheduler.problem import Problem
-from scheduler.solve import SolveOptions, solve
+from scheduler.core.plan import Plan
+from scheduler.core.problem import Problem
+from scheduler.core.solve import SolveOptions, solve
+from scheduler.outputs.ics import calendar_files
 
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 CHECKER = ROOT / "tests" / "libical_check.py"

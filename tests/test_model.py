@@ -10,11 +10,11 @@ import yaml
 from conftest import EXAMPLE
 
 from models.load import parse_instance
-from scheduler.check import check_plan
-from scheduler.model import Builder
-from scheduler.problem import Problem
-from scheduler.rules import candidate_slots
-from scheduler.solve import SolveOptions, _solver, solve
+from scheduler.core.checked import check_plan
+from scheduler.core.model import Builder
+from scheduler.core.problem import Problem
+from scheduler.core.rules import candidate_slots
+from scheduler.core.solve import SolveOptions, _solver, solve
 
 
 def _tightened(change) -> Problem:

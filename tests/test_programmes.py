@@ -21,13 +21,15 @@ from conftest import DATA, EXAMPLE, HUB, ROOT
 
 from cli import main
 from models.load import load_instance, parse_instance
-from models.programmes import INF, PROGRAMMES
-from scheduler.check import check_plan, read_plan
-from scheduler.costs import cost_lines
-from scheduler.model import Builder
-from scheduler.plan import Plan
-from scheduler.problem import Problem
-from scheduler.solve import SolveOptions, solve
+from models.programmes import PROGRAMMES
+from models.units import INF
+from scheduler.core.checked import check_plan
+from scheduler.core.model import Builder
+from scheduler.core.plan import Plan
+from scheduler.core.problem import Problem
+from scheduler.core.solve import SolveOptions, solve
+from scheduler.outputs.costs import cost_lines
+from scheduler.services.check import read_plan
 
 PATHWAYS = ROOT / "instances" / "pathways-hub-2026-27.yaml"
 OPTIONS = DATA / "programmes-options.yaml"

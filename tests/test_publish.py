@@ -1,4 +1,4 @@
-"""`hubplan publish` (scheduler.publish) against a real Radicale CalDAV server.
+"""`hubplan publish` (scheduler.operations.publish) against a real Radicale CalDAV server.
 
 One Radicale runs for the module on 127.0.0.1 (htpasswd auth, `owner_only` rights, storage in
 a temporary folder); each test publishes as its own user, so tests share no calendars. What is
@@ -31,9 +31,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 
-from scheduler.export_ics import calendar_files
-from scheduler.plan import Plan, Session
-from scheduler.publish import (
+from scheduler.core.plan import Plan, Session
+from scheduler.operations.publish import (
     PublishError,
     Summary,
     fingerprint,
@@ -42,6 +41,7 @@ from scheduler.publish import (
     resource_name,
     split_feed,
 )
+from scheduler.outputs.ics import calendar_files
 
 pytest.importorskip("radicale", reason="Radicale is not installed; it is the CalDAV server of these tests")
 

@@ -23,12 +23,12 @@ import yaml
 from conftest import EXAMPLE, HUB, ROOT
 
 from models.load import load_instance, parse_instance
-from scheduler.costs import AFTER_FUNDING, FUNDING, RELEASE, TOTAL, cost_lines
-from scheduler.costs import HUB as HUB_LINE
-from scheduler.plan import Plan
-from scheduler.problem import Problem
-from scheduler.report import PALETTE, report_html
-from scheduler.solve import SolveOptions, solve
+from scheduler.core.plan import Plan
+from scheduler.core.problem import Problem
+from scheduler.core.solve import SolveOptions, solve
+from scheduler.outputs.costs import AFTER_FUNDING, FUNDING, RELEASE, TOTAL, cost_lines
+from scheduler.outputs.costs import HUB as HUB_LINE
+from scheduler.outputs.report import PALETTE, report_html
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOT = ROOT / "docs" / "report-north-east.png"

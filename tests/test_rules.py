@@ -11,9 +11,9 @@ import datetime as dt
 
 import pytest
 
-from scheduler.check import check_plan
-from scheduler.plan import Session
-from scheduler.rules import RULES
+from scheduler.core.checked import check_plan
+from scheduler.core.plan import Session
+from scheduler.core.rules import RULES
 
 D = dt.date.fromisoformat
 

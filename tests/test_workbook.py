@@ -1,4 +1,4 @@
-"""The instance as a workbook (models.workbook) and costs.xlsx (scheduler.costs_xlsx).
+"""The instance as a workbook (models.workbook) and costs.xlsx (scheduler.outputs.costs_xlsx).
 
 Workbooks are made in the tests from the bundled instances (`instance_to_workbook`) and then
 edited cell by cell with openpyxl, as a coordinator would, so no binary file is checked in.
@@ -66,11 +66,11 @@ from models.workbook import (
     write_text,
     xlsx_bytes,
 )
-from scheduler.costs import FUNDING, TOTAL, cost_lines
-from scheduler.costs import HUB as HUB_LINE
-from scheduler.costs_xlsx import costs_xlsx, sheet_titles
-from scheduler.problem import Problem
-from scheduler.solve import SolveOptions, solve
+from scheduler.core.problem import Problem
+from scheduler.core.solve import SolveOptions, solve
+from scheduler.outputs.costs import FUNDING, TOTAL, cost_lines
+from scheduler.outputs.costs import HUB as HUB_LINE
+from scheduler.outputs.costs_xlsx import costs_xlsx, sheet_titles
 
 FULL = DATA / "full-options.yaml"
 DEFAULTS = DATA / "defaults-only.yaml"

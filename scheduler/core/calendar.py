@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import holidays
 
-from models.instance import Term
+from models.instance import Calendar, Term, expand_dates
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -81,3 +81,18 @@ def school_days(
 
 def calendar_years(terms: list[Term]) -> tuple[int, ...]:
     return tuple(range(min(t.start.year for t in terms), max(t.end.year for t in terms) + 1))
+
+
+def bank_holidays(calendar: Calendar, terms: list[Term] | None = None) -> dict[dt.date, str]:
+    """The bank holidays a hub's calendar observes, over the years of `terms` (default
+    its own terms; schools with their own term dates may reach further)."""
+    if calendar.bank_holidays != "england":
+        return {}
+    return england_bank_holidays(calendar_years(terms or calendar.terms))
+
+
+def hub_school_days(calendar: Calendar, bank: dict[dt.date, str] | None = None) -> frozenset[dt.date]:
+    """The hub's school days: its terms less half-terms, bank holidays and its closures.
+    The one source of the hub's days and weeks, for the model and the report alike."""
+    bank = bank_holidays(calendar) if bank is None else bank
+    return school_days(calendar.terms, expand_dates(calendar.closures), bank)

@@ -19,10 +19,9 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from models.instance import Instance
+from models.text import strip_control
 from models.workbook import write_header, write_text, write_value, xlsx_bytes
-
-from .costs import AFTER_FUNDING, FUNDING, HUB, TOTAL, CostLine
-from .textsafe import strip_control
+from scheduler.outputs.costs import AFTER_FUNDING, FUNDING, HUB, TOTAL, CostLine
 
 MONEY = '"£"#,##0.00;-"£"#,##0.00'
 QUANTITY = "#,##0.0#"
@@ -116,7 +115,7 @@ def _work_group_sheet(ws: Worksheet, title: str, lines: list[CostLine], names: d
 
 
 def costs_xlsx(instance: Instance, lines: list[CostLine]) -> bytes:
-    """costs.xlsx for the cost lines of one plan (`scheduler.costs.cost_lines`): a Summary
+    """costs.xlsx for the cost lines of one plan (`scheduler.outputs.costs.cost_lines`): a Summary
     sheet, then a sheet per Work Group in the lines' order; byte-identical for equal inputs."""
     wg_ids = list(dict.fromkeys(c.work_group for c in lines if c.work_group != HUB))
     names = {p.id: p.name for p in (*instance.schools, *instance.specialists, *instance.teachers)}

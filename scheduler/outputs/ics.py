@@ -35,9 +35,8 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event, Timezone, vCalAddress
 
 from models.instance import Commitment, Instance, Person
-
-from .plan import Plan, Session
-from .textsafe import clean_text
+from models.text import clean_text
+from scheduler.core.plan import Plan, Session
 
 PRODID = "-//hubplan//hubplan 0.1//EN"
 TZID = "Europe/London"

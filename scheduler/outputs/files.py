@@ -1,15 +1,11 @@
-"""Outputs of `hubplan solve`: plan.json, plan.csv, calendars, costs.csv, report.html.
-
-Every file is rendered to bytes first, then the whole set is written to a temporary folder
-and moved into place, so a failed or interrupted run never leaves a half-written output.
+"""Writing files whole or not at all: one file (`write_file`), or a solve's whole output
+folder (`write_outputs`). A reader never sees half a file, an interrupted write leaves the
+old one, and files get the permissions the umask gives, like any other program's.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
-import json
 import os
 import shutil
 import signal
@@ -18,95 +14,29 @@ import threading
 import time
 from pathlib import Path
 
-from models.instance import Instance
 
-from .costs import cost_lines, costs_csv, missing_locations
-from .costs_xlsx import costs_xlsx
-from .export_ics import calendar_files
-from .plan import Plan
-from .report import report_html
-from .textsafe import safe_cell
-
-PLAN_CSV_COLUMNS = (
-    "id",
-    "work_group",
-    "kind",
-    "date",
-    "weekday",
-    "slot",
-    "venue",
-    "school",
-    "specialist",
-    "teachers",
-)
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
-def plan_json(plan: Plan) -> bytes:
-    doc = {
-        "instance": plan.instance,
-        "status": plan.status,
-        "objective": plan.objective,
-        "best_bound": plan.best_bound,
-        "gap": None if plan.gap is None else round(plan.gap, 6),
-        "solve_seconds": plan.solve_seconds,
-        "objective_terms": plan.objective_terms,
-        "stats": plan.stats,
-        "notes": plan.notes,
-        "sessions": [s.as_dict() for s in plan.sessions],
-        "cancelled": [s.as_dict() for s in plan.cancelled],
-    }
-    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
+def write_file(path: str | Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file in the same folder and os.replace.
 
-
-def plan_csv(plan: Plan) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(PLAN_CSV_COLUMNS)
-    for s in plan.sessions:
-        w.writerow(
-            safe_cell(str(v))
-            for v in (
-                s.id,
-                s.work_group,
-                s.kind,
-                s.date.isoformat(),
-                s.date.strftime("%a").lower(),
-                s.slot,
-                s.venue,
-                s.school or "",
-                s.specialist,
-                ";".join(s.teachers),
-            )
-        )
-    return buf.getvalue().encode()
-
-
-def render_outputs(
-    instance: Instance, plan: Plan, explanation: str | None = None, *, replan=None, changes=None
-) -> dict[str, bytes]:
-    """Every output file of a solve, by relative path."""
-    files: dict[str, bytes] = {"plan.json": plan_json(plan), "plan.csv": plan_csv(plan)}
-    lines = cost_lines(instance, plan)
-    files["costs.csv"] = costs_csv(lines)
-    files["costs.xlsx"] = costs_xlsx(instance, lines)
-    files.update(
-        calendar_files(
-            instance,
-            plan,
-            sequences={s.id: s.sequence for s in [*plan.sessions, *plan.cancelled]},
-            cancelled=plan.cancelled,
-            dtstamp=replan.stamp if replan is not None else None,
-        )
-    )
-    if changes is not None:
-        from .replan import changes_csv
-
-        files["changes.csv"] = changes_csv(changes)
-    notes = list(plan.notes) + missing_locations(instance, plan)
-    files["report.html"] = report_html(instance, plan, lines, notes, explanation)
-    if explanation is not None:
-        files["explanation.txt"] = explanation.encode()
-    return files
+    The temporary file is made private (mode 600) by `mkstemp`; it gets the mode a plain
+    `open()` would give before it takes the file's place."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 # Everything hubplan writes at the top of --out; other files there are never touched.
@@ -174,7 +104,7 @@ def remove_stale_staging(out: Path, before: float = PROCESS_STARTED) -> None:
                 shutil.rmtree(entry)
 
 
-def write_atomically(out_dir: str | Path, files: dict[str, bytes]) -> None:
+def write_outputs(out_dir: str | Path, files: dict[str, bytes]) -> None:
     """Write every file to a staging folder inside `out_dir`, then swap hubplan's own
     entries (MANAGED) into place; stale ones (an old explanation.txt) go, and anything
     else in the folder is left alone. Signals are held during the swap; only SIGKILL can

@@ -961,11 +961,11 @@ def render_instance(data: Mapping[str, Any], fmt: str = "yaml", header: str = ""
 
 def write_instance(data: Mapping[str, Any], path: str | Path, header: str = "") -> Path:
     """Write the instance to `path` (.json as JSON, else YAML), atomically."""
-    from .batch import write_bytes_atomically
+    from scheduler.outputs.files import write_file
 
     path = Path(path)
     fmt = "json" if path.suffix.lower() == ".json" else "yaml"
-    write_bytes_atomically(path, render_instance(data, fmt, header))
+    write_file(path, render_instance(data, fmt, header))
     return path
 
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from models.programmes import INF, Range, expected_sessions
-
-from .calendar import Period, weekday_name
-from .geo import round_trip_miles
-from .problem import Activity, PinSpec, Problem
-from .rules import RULES, candidate_slots, halves, iso_week, stream_periods, units
+from models.programmes import expected_sessions
+from models.units import INF, Range, halves, units
+from scheduler.core.calendar import Period, weekday_name
+from scheduler.core.geo import round_trip_miles
+from scheduler.core.problem import Activity, PinSpec, Problem
+from scheduler.core.rules import RULES, candidate_slots, iso_week, stream_periods
 
 SOFT_GOALS = {
     "S1": "spread",

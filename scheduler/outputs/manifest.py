@@ -21,16 +21,16 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .plan import Plan
+from scheduler.core.plan import Plan
 
 if TYPE_CHECKING:
-    from .solve import SolveOptions
+    from scheduler.core.solve import SolveOptions
 
 # Libraries whose version can change the bytes of an output: the solver, the parsers, the
 # calendar writer and the bank holidays.
 PACKAGES = ("ortools", "pydantic", "PyYAML", "icalendar", "holidays")
 # SolveOptions that change nothing in the files: how much is printed.
-UNRECORDED = frozenset({"log", "progress"})
+UNRECORDED = frozenset({"log", "progress", "on_progress"})
 _CHUNK = 1 << 20
 
 

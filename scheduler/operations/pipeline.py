@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .plan import SOLVED, Plan
+from scheduler.core.plan import SOLVED, Plan
 
 if TYPE_CHECKING:
-    from .problem import Problem
+    from scheduler.core.problem import Problem
 
 EXIT_OK, EXIT_NO_PLAN, EXIT_INVALID, EXIT_TIME_LIMIT = 0, 1, 2, 3
 
@@ -31,7 +31,7 @@ class Outcome:
     explanation: str | None = None
     notes: list[str] = field(default_factory=list)
     total_cost: float | None = None  # hub "total after funding", GBP
-    changes: list | None = None  # re-planning: scheduler.replan.Change rows
+    changes: list | None = None  # re-planning: scheduler.services.replan.Change rows
     wall_seconds: float = 0.0
     problem: Problem | None = None  # the problem planned, once the instance loaded
 
@@ -78,13 +78,13 @@ def solve_file(
 ) -> Outcome:
     """Load, plan (or re-plan against `previous` from `today` on), explain, render and write."""
     from models.load import InstanceError, load_instance
-
-    from .costs import cost_lines, missing_locations
-    from .explain import explain_infeasible
-    from .export import OutputFolderError, render_outputs, writable_output, write_atomically
-    from .manifest import manifest, manifest_json
-    from .problem import Problem
-    from .solve import SolveOptions, solve
+    from scheduler.core.problem import Problem
+    from scheduler.core.solve import SolveOptions, solve
+    from scheduler.outputs.costs import cost_lines, missing_locations
+    from scheduler.outputs.export import render_outputs
+    from scheduler.outputs.files import OutputFolderError, writable_output, write_outputs
+    from scheduler.outputs.manifest import manifest, manifest_json
+    from scheduler.services.explain import explain_infeasible
 
     started = time.perf_counter()
     source = str(source)
@@ -100,7 +100,7 @@ def solve_file(
     problem = Problem.from_instance(inst)
     replan = None
     if previous is not None:
-        from .replan import ReplanError, prepare
+        from scheduler.services.replan import ReplanError, prepare
 
         try:
             replan = prepare(problem, previous, today)
@@ -123,7 +123,7 @@ def solve_file(
         manifest(source, options, plan, files, previous=previous, today=today)
     )
     try:
-        write_atomically(out_dir, files)
+        write_outputs(out_dir, files)
     except OSError as exc:
         return invalid(source, [("", f"--out {out_dir}: cannot be written ({exc.strerror or exc})")], started)
     if plan.status in SOLVED:

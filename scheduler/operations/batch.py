@@ -1,6 +1,6 @@
 """`hubplan batch`: many instances, each planned into its own folder, one summary.csv.
 
-Each instance runs `scheduler.pipeline.solve_file` in a worker: a local process pool by
+Each instance runs `scheduler.operations.pipeline.solve_file` in a worker: a local process pool by
 default, or the workers of a Dask distributed cluster. A worker returns a plain dict (a row
 of summary.csv), never raises, and never stops the others: a bad file is `invalid`, no plan
 `infeasible`, no plan in time `unknown`, and anything unexpected `error` with its message.
@@ -15,17 +15,17 @@ import dataclasses
 import io
 import os
 import re
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .plan import SOLVED
-from .processes import process_pool
-from .solve import SolveOptions
-from .textsafe import safe_cell
+from models.text import safe_cell
+from scheduler.core.plan import SOLVED
+from scheduler.core.processes import process_pool
+from scheduler.core.solve import SolveOptions
+from scheduler.outputs.files import write_file
 
 SUMMARY_COLUMNS = (
     "instance",
@@ -71,21 +71,6 @@ class BatchResult:
 
 
 # --------------------------------------------------------------------------- files
-
-
-def write_bytes_atomically(path: str | Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same folder and os.replace,
-    so a reader never sees half a file and an interrupted write leaves the old one."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def collect_inputs(inputs: Sequence[str | Path]) -> tuple[list[Path], list[str]]:
@@ -153,19 +138,19 @@ def _row(name: str, status: str, message: str = "", **values: Any) -> Row:
 def count_violations(source: str | Path, plan_path: str | Path, problem=None) -> int:
     """Hard-rule violations `hubplan check` finds in a written plan (of `problem`, the
     instance's, when the caller has it already: reading the file again changes nothing)."""
-    from .check import check_plan, read_plan
+    from scheduler.core.checked import check_plan
+    from scheduler.services.check import read_plan
 
     if problem is None:
         from models.load import load_instance
-
-        from .problem import Problem
+        from scheduler.core.problem import Problem
 
         problem = Problem.from_instance(load_instance(source))
     return len(check_plan(problem, read_plan(plan_path, problem)))
 
 
 def _solve_row(job: BatchJob) -> Row:
-    from .pipeline import solve_file
+    from scheduler.operations.pipeline import solve_file
 
     outcome = solve_file(job.source, job.out_dir, job.options)
     row = _row(job.name, outcome.status, outcome.message)
@@ -315,5 +300,5 @@ def run_batch(
         else:
             rows = run_local(batch, jobs or default_jobs(), on_done)
     summary = out / "summary.csv"
-    write_bytes_atomically(summary, summary_csv(rows))
+    write_file(summary, summary_csv(rows))
     return BatchResult(rows, summary, warnings)

@@ -5,7 +5,7 @@
 - fixes every previous session dated before `today` and forbids new ones there;
 - counts as S5 "changes" each later previous session not kept at its date and slot, and
   each session the previous plan did not have; S5 is minimised first, on its own, and the
-  other goals only among the plans with the fewest changes (`scheduler.solve`), so a
+  other goals only among the plans with the fewest changes (`scheduler.core.solve`), so a
   session moves only where the changed instance forces it.
 
 After solving, `Replan.label` gives each new session the id of the previous session it
@@ -26,9 +26,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .model import Builder
-from .plan import Plan, Session
-from .problem import Problem
+from scheduler.core.model import Builder
+from scheduler.core.plan import Plan, Session
+from scheduler.core.problem import Problem
 
 CHANGES_COLUMNS = (
     "change",
@@ -129,7 +129,7 @@ class Replan:
     # -- after solving -----------------------------------------------------------
     def label(self, problem: Problem, plan: Plan) -> list[Change]:
         """Give the plan's sessions their previous ids and sequences; return every change."""
-        from .solve import slot_reasons
+        from scheduler.core.solve import slot_reasons
 
         prev = self.by_activity()
         new: dict[str, list[Session]] = defaultdict(list)
@@ -205,7 +205,7 @@ def _fresh_id(s: Session, used: set[str]) -> str:
 
 def prepare(problem: Problem, path: str | Path, today: dt.date | None) -> Replan:
     """Read the previous plan at `path` against `problem`; ReplanError names what is wrong."""
-    from .check import read_text
+    from scheduler.services.check import read_text
 
     path = Path(path)
     text = read_text(path, ReplanError, "--previous")
@@ -350,7 +350,7 @@ def _is_stamp(text: str) -> bool:
 
 
 def changes_csv(changes: list[Change]) -> bytes:
-    from .textsafe import safe_cell
+    from models.text import safe_cell
 
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")

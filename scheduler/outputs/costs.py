@@ -19,10 +19,9 @@ from dataclasses import dataclass
 
 from models.instance import Instance, Rates
 from models.programmes import PROGRAMMES, ProgrammeDef, funding_amount
-
-from .geo import round_trip_miles
-from .plan import Plan, Session
-from .textsafe import safe_cell, strip_control
+from models.text import safe_cell, strip_control
+from scheduler.core.geo import round_trip_miles
+from scheduler.core.plan import Plan, Session
 
 RELEASE = "teacher release"
 FUNDING = "release funding"

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from html import escape
 from itertools import groupby
 
-from models.instance import Instance, School, Term, expand_dates
-
-from .calendar import calendar_years, days_between, england_bank_holidays, school_days
-from .costs import (
+from models.instance import Instance, School, Term
+from scheduler.core.calendar import days_between, hub_school_days
+from scheduler.core.plan import Plan, Session
+from scheduler.outputs.costs import (
     AFTER_FUNDING,
     BEYOND,
     FUNDING,
@@ -39,7 +39,6 @@ from .costs import (
     TOTAL,
     CostLine,
 )
-from .plan import Plan, Session
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -187,8 +186,7 @@ def school_weeks(instance: Instance) -> list[Week]:
     term's end, by the hub calendar. A week without a school day is shaded: 'half' when it
     meets a half-term break, else 'hol'."""
     cal = instance.calendar
-    bank = england_bank_holidays(calendar_years(cal.terms)) if cal.bank_holidays == "england" else {}
-    days = school_days(cal.terms, expand_dates(cal.closures), bank)
+    days = hub_school_days(cal)
     breaks = [t.half_term for t in cal.terms if t.half_term]
     first = min(t.start for t in cal.terms)
     last = max(t.end for t in cal.terms)

@@ -1,8 +1,8 @@
 """The hard rules R1–R13 of DOMAIN.md, each defined once.
 
 Every rule is one class with:
-- `add(b)`: post the rule to the CP-SAT model being built (`scheduler.model.Builder`);
-- `check(c)`: list where a finished plan breaks it (`scheduler.check.Checked`).
+- `add(b)`: post the rule to the CP-SAT model being built (`scheduler.core.model.Builder`);
+- `check(c)`: list where a finished plan breaks it (`scheduler.services.check.Checked`).
 R1–R3 also say which (date, slot) an activity may use at all; the model creates variables
 only there, and `check` asks the very same question of each planned session.
 """
@@ -16,15 +16,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from models.programmes import INF, Range
-
-from .calendar import WEEKDAY_NAMES, Period, weekday_name
-from .geo import haversine_km
-from .problem import KIND_LABEL, Activity, Problem, WorkGroupSpec
+from models.units import INF, Range, days_text, halves, in_range, range_text, units
+from scheduler.core.calendar import WEEKDAY_NAMES, Period, weekday_name
+from scheduler.core.geo import haversine_km
+from scheduler.core.problem import KIND_LABEL, Activity, Problem, WorkGroupSpec
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .check import Checked
-    from .model import Builder
+    from scheduler.core.checked import Checked
+    from scheduler.core.model import Builder
 
 
 @dataclass(frozen=True, order=True)
@@ -37,34 +36,10 @@ class Violation:
         return f"{self.rule}: {self.message}"
 
 
-def halves(slot: str) -> tuple[str, ...]:
-    return ("am", "pm") if slot == "day" else (slot,)
-
-
-def units(slot: str) -> int:
-    """A slot's length in half-days."""
-    return 2 if slot == "day" else 1
-
-
 @functools.lru_cache(maxsize=4096)  # a few hundred school days, asked for per candidate
 def iso_week(day: dt.date) -> tuple[int, int]:
     y, w, _ = day.isocalendar()
     return (y, w)
-
-
-def days_text(n_halves: float) -> str:
-    return f"{n_halves / 2:g} day" + ("" if n_halves == 2 else "s")
-
-
-def in_range(value: float, rng: tuple[float, float]) -> bool:
-    return rng[0] <= value <= rng[1]
-
-
-def range_text(rng: tuple[float, float]) -> str:
-    lo, hi = rng
-    if lo == hi:
-        return f"{lo:g}"
-    return f"at least {lo:g}" if hi >= 1000 else f"{lo:g}–{hi:g}"
 
 
 class Rule:

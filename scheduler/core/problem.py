@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from models.instance import WEEKDAYS, CentralEvent, Instance, Specialist, Venue, WorkGroup, expand_dates
-from models.programmes import Programme, Range, Stream, funding_amount
-
-from .calendar import (
+from models.programmes import Programme, Stream, funding_amount
+from models.units import Range, halves
+from scheduler.core.calendar import (
     Period,
-    calendar_years,
+    bank_holidays,
     days_between,
-    england_bank_holidays,
     half_terms,
+    hub_school_days,
     school_days,
     term_periods,
 )
@@ -200,9 +200,9 @@ class Problem:
     def from_instance(cls, inst: Instance) -> Problem:
         cal = inst.calendar
         all_terms = list(cal.terms) + [t for s in inst.schools for t in (s.terms or [])]
-        bank = england_bank_holidays(calendar_years(all_terms)) if cal.bank_holidays == "england" else {}
+        bank = bank_holidays(cal, all_terms)
         closures = frozenset(expand_dates(cal.closures))
-        hub_days = school_days(cal.terms, list(closures), bank)
+        hub_days = hub_school_days(cal, bank)
 
         schools: dict[str, SchoolCal] = {}
         for s in inst.schools:
@@ -228,9 +228,7 @@ class Problem:
             is_spec = isinstance(p, Specialist)
             works = frozenset(getattr(p, "works", WEEKDAYS))
             release = p.release_days if p.release_days is not None else works
-            busy = {
-                (c.date, h) for c in p.commitments for h in (("am", "pm") if c.slot == "day" else (c.slot,))
-            }
+            busy = {(c.date, h) for c in p.commitments for h in halves(c.slot)}
             people[p.id] = PersonCal(
                 id=p.id,
                 name=p.name,

@@ -30,12 +30,13 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from .calendar import WEEKDAY_NAMES, Period
-from .model import Builder
-from .plan import SOLVED
-from .problem import Activity, Problem
-from .rules import RULE, RULES, candidate_slots, iso_week
-from .solve import SolveOptions, components, pin_problems, restrict, run_interruptibly, solve
+from scheduler.core.calendar import WEEKDAY_NAMES, Period
+from scheduler.core.decompose import components, restrict
+from scheduler.core.model import Builder
+from scheduler.core.plan import SOLVED
+from scheduler.core.problem import Activity, Problem
+from scheduler.core.rules import RULE, RULES, candidate_slots, iso_week
+from scheduler.core.solve import SolveOptions, pin_problems, run_interruptibly, solve
 
 CHECK_LIMIT = 10.0  # deterministic seconds for each solve that checks a relaxation
 MAX_SHOWN = 3  # relaxations shown per fact

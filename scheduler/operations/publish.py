@@ -40,7 +40,7 @@ from caldav.elements import dav
 from caldav.lib.error import AuthorizationError, DAVError
 from caldav.response import DAVResponse
 
-from .textsafe import clean_text
+from models.text import clean_text
 
 FEED_FOLDERS = ("specialists", "teachers", "schools", "work-groups")
 FEED_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")

@@ -2,7 +2,7 @@
 
 Every session goes into the first slot the hard rules allow: activities one after another
 in instance order, each filling its earliest legal dates first. This is the CP-SAT model of
-`scheduler.model` searched in a fixed order (candidates chronologically per activity, value
+`scheduler.core.model` searched in a fixed order (candidates chronologically per activity, value
 1 first) with no regard for the objective, stopping at the first plan. Propagation and
 backtracking keep it legal, so it is first-fit that looks ahead only as far as the rules
 force it to. The plan's soft goals S1–S4 are then scored with the plan held fixed.
@@ -14,20 +14,13 @@ import time
 
 from ortools.sat.python import cp_model
 
-from .model import SOFT_GOALS, Builder
-from .plan import Plan
-from .problem import Problem
-from .solve import extract_sessions, pin_problems, restrict
+from scheduler.core.decompose import restrict
+from scheduler.core.model import SOFT_GOALS, Builder
+from scheduler.core.plan import Plan
+from scheduler.core.problem import Problem
+from scheduler.core.solve import extract_sessions, new_solver, pin_problems
 
 STATUS = {cp_model.OPTIMAL: "feasible", cp_model.FEASIBLE: "feasible", cp_model.INFEASIBLE: "infeasible"}
-
-
-def _one_thread(time_limit: float) -> cp_model.CpSolver:
-    """A reproducible solver: one thread, a deterministic time limit."""
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_deterministic_time = time_limit
-    return solver
 
 
 def first_fit_order(problem: Problem, builder: Builder) -> list[cp_model.IntVar]:
@@ -39,11 +32,10 @@ def _first_fit(
     builder: Builder, order: list[cp_model.IntVar], time_limit: float
 ) -> tuple[cp_model.CpSolver, int]:
     builder.model.add_decision_strategy(order, cp_model.CHOOSE_FIRST, cp_model.SELECT_MAX_VALUE)
-    solver = _one_thread(time_limit)
+    solver = new_solver(time_limit)
     prm = solver.parameters
     prm.search_branching = cp_model.FIXED_SEARCH
     prm.stop_after_first_solution = True
-    prm.max_time_in_seconds = 3 * time_limit + 30  # a safety net only
     return solver, solver.solve(builder.model)
 
 
@@ -54,7 +46,7 @@ def _score(
     for x in order:
         builder.model.add(x == first.value(x))
     builder.model.clear_hints()
-    solver = _one_thread(time_limit)
+    solver = new_solver(time_limit)
     code = solver.solve(builder.model)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # cannot happen: the plan is legal
         raise RuntimeError(f"scoring the first-fit plan failed ({solver.status_name(code)})")
@@ -101,7 +93,7 @@ def cost_floor(problem: Problem, time_limit: float = 60.0) -> float:
         if not builder.soft["S4"]:
             continue
         builder.model.minimize(sum(builder.soft["S4"]))
-        solver = _one_thread(time_limit)
+        solver = new_solver(time_limit)
         code = solver.solve(builder.model)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             raise ValueError(f"{wg} has no plan on its own, so it has no cost floor")

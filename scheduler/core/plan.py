@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from models.units import halves, slot_days
+
 STATUSES = ("optimal", "feasible", "infeasible", "unknown")
 SOLVED = STATUSES[:2]  # the statuses that come with a plan
 
@@ -33,11 +35,11 @@ class Session:
 
     @property
     def days(self) -> float:
-        return 1.0 if self.slot == "day" else 0.5
+        return slot_days(self.slot)
 
     @property
     def halves(self) -> tuple[str, ...]:
-        return ("am", "pm") if self.slot == "day" else (self.slot,)
+        return halves(self.slot)
 
     @property
     def attendees(self) -> tuple[str, ...]:

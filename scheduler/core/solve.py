@@ -13,11 +13,14 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from .model import SOFT_GOALS, Builder
-from .plan import SOLVED, Plan, Session
-from .problem import Activity, Problem
-from .processes import process_pool
-from .rules import RULE, candidate_slots
+from models.units import HALVES
+from scheduler.core.decompose import components, merge_plans, own_only, restrict
+from scheduler.core.model import SOFT_GOALS, Builder
+from scheduler.core.plan import SOLVED, Plan, Session
+from scheduler.core.problem import Activity, Problem
+from scheduler.core.processes import process_pool
+from scheduler.core.progress import OnProgress, Progress
+from scheduler.core.rules import RULE, candidate_slots
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
@@ -47,6 +50,7 @@ class SolveOptions:
     progress: Callable[[str], None] | None = None  # called with a line per better plan on long runs
     decompose: bool = True  # solve independent components as separate models
     gap: float = 0.0  # stop once the plan is proven within this relative gap of the optimum
+    on_progress: OnProgress | None = None  # told of each piece solved (`scheduler.core.progress`)
 
 
 CUT_FREE_GAP = 0.005  # from this relative gap up, a model is solved without cuts (`solve_model`)
@@ -83,47 +87,6 @@ def slot_reasons(problem: Problem, act: Activity, day: dt.date, slot: str) -> li
     return reasons
 
 
-def components(problem: Problem, ignore: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    """Work Groups that share nothing (no person, no venue) in separate tuples.
-
-    Every hard rule that spans Work Groups (R3 double booking and venue capacity, R9, R10,
-    R12) and every soft term (S1–S5) is about one person, one venue or one Work Group, so
-    the model splits exactly along these lines: solving the parts apart loses nothing.
-    """
-    parent = {wg: wg for wg in problem.work_groups}
-
-    def root(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    owner: dict[str, str] = {}
-    for wg in problem.work_groups.values():
-        for act in wg.activities:
-            for key in (*act.attendees, f"venue:{act.venue}"):
-                if key in ignore:
-                    continue
-                first = owner.setdefault(key, wg.id)
-                a, b = root(first), root(wg.id)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-    groups: dict[str, list[str]] = {}
-    for wg in problem.work_groups:  # instance order, so the split is stable
-        groups.setdefault(root(wg), []).append(wg)
-    return [tuple(g) for g in groups.values()]
-
-
-def restrict(problem: Problem, wg_ids: tuple[str, ...] | list[str]) -> Problem:
-    """The same problem with only these Work Groups (and their pins)."""
-    keep = set(wg_ids)
-    return dataclasses.replace(
-        problem,
-        work_groups={k: v for k, v in problem.work_groups.items() if k in keep},
-        pins=[pin for pin in problem.pins if pin.wg in keep],
-    )
-
-
 def solve(problem: Problem, options: SolveOptions = SolveOptions(), replan=None) -> Plan:
     """Plan `problem`: each independent component as its own model (see `components`), and
     a component that only the TfM Lead links by relax and repair (see `repair`).
@@ -139,7 +102,7 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions(), replan=None)
     parts = components(problem) if options.decompose else [tuple(problem.work_groups)]
     pieces = {part: _pieces(problem, part, options, replan) for part in parts}
     jobs = [restrict(problem, piece) for part in parts for piece in pieces[part]]
-    results = iter(_solve_all(jobs, options, replan))
+    results = iter(_solve_all(jobs, options, replan, _Tally(options.on_progress, len(jobs))))
     plans = []
     for part in parts:
         found = [next(results) for _ in pieces[part]]
@@ -158,48 +121,54 @@ def _pieces(problem: Problem, part: tuple[str, ...], options: SolveOptions, repl
     return components(restrict(problem, part), ignore=(problem.tfm_lead,))
 
 
-def _solve_all(problems: list[Problem], options: SolveOptions, replan) -> list[Plan]:
+class _Tally:
+    """Counts the pieces solved and tells `on_progress`, with the objective and bound
+    summed over the pieces done so far."""
+
+    def __init__(self, on_progress: OnProgress | None, total: int):
+        self.on_progress, self.total, self.started = on_progress, total, time.perf_counter()
+        self.plans: list[Plan] = []
+
+    def __call__(self, plan: Plan) -> Plan:
+        self.plans.append(plan)
+        if self.on_progress is not None:
+            solved = [p for p in self.plans if p.status in SOLVED]
+            self.on_progress(
+                Progress(
+                    "solve",
+                    len(self.plans),
+                    self.total,
+                    time.perf_counter() - self.started,
+                    sum(p.objective for p in solved) if solved else None,
+                    sum(p.best_bound for p in solved) if solved else None,
+                )
+            )
+        return plan
+
+
+def _solve_all(problems: list[Problem], options: SolveOptions, replan, done=lambda plan: plan) -> list[Plan]:
     """Each problem's plan, in order. With several workers, this process is one of them:
     it and the pool's processes all take the largest model not yet taken (a model is as
     big as its activities are many), so no big one starts last while the others idle, and
     one process fewer is started. Every model is solved alike wherever it runs (one
     thread, deterministic time), so the plans do not depend on who solved what."""
     if len(problems) == 1:
-        return [solve_model(problems[0], options, replan)]
-    one = dataclasses.replace(options, workers=1, progress=None)
+        return [done(solve_model(problems[0], options, replan))]
+    one = dataclasses.replace(options, workers=1, progress=None, on_progress=None)
     processes = min(options.workers, len(problems))
     if processes <= 1:
-        return [solve_model(sub, one, replan) for sub in problems]
+        return [done(solve_model(sub, one, replan)) for sub in problems]
     order = sorted(range(len(problems)), key=lambda i: -len(problems[i].activities))
     plans: dict[int, Plan] = {}
     with process_pool(processes - 1) as pool:
-        futures = {i: pool.submit(solve_model, _own_only(problems[i]), one, replan) for i in order}
+        futures = {i: pool.submit(solve_model, own_only(problems[i]), one, replan) for i in order}
         for i in order:
             if futures[i].cancel():  # not yet taken by the pool: solve it here
-                plans[i] = solve_model(problems[i], one, replan)
-        for i, future in futures.items():
-            if i not in plans:
-                plans[i] = future.result()
+                plans[i] = done(solve_model(problems[i], one, replan))
+        index = {future: i for i, future in futures.items() if i not in plans}
+        for future in concurrent.futures.as_completed(index):  # told as each piece ends
+            plans[index[future]] = done(future.result())
     return [plans[i] for i in range(len(problems))]
-
-
-def _own_only(problem: Problem) -> Problem:
-    """`problem` without the people and schools none of its Work Groups involves: what a
-    worker process needs, at a fraction of the pickling (a piece of a hub is ~1/30 of it)."""
-    people = {problem.tfm_lead} if problem.tfm_lead else set()
-    for wg in problem.work_groups.values():
-        people.update((wg.leader, *wg.all_teachers, *wg.headteachers))
-        for act in wg.activities:
-            people.update(act.attendees)
-    people &= problem.people.keys()
-    schools = {problem.people[x].school for x in people}
-    for wg in problem.work_groups.values():
-        schools.update((*wg.schools, wg.venue, *(act.venue for act in wg.activities)))
-    return dataclasses.replace(
-        problem,
-        people={k: v for k, v in problem.people.items() if k in people},
-        schools={k: v for k, v in problem.schools.items() if k in schools},
-    )
 
 
 def repair(problem: Problem, pieces: list[tuple[str, ...]], plans: list[Plan], options: SolveOptions) -> Plan:
@@ -216,7 +185,7 @@ def repair(problem: Problem, pieces: list[tuple[str, ...]], plans: list[Plan], o
     4. should that fail or still break a rule (the TfM Lead's weekly cap, say), the whole
        component is solved from the best plan so far as a hint, with the bound as a cut.
     """
-    from .check import check_plan
+    from scheduler.core.checked import check_plan
 
     relaxed = merge_plans(problem.name, plans)
     if relaxed.status == "infeasible":  # a relaxation without a plan: the whole has none
@@ -282,28 +251,7 @@ def _days_of(plan: Plan, person: str) -> set[tuple[dt.date, str]]:
     """Both halves of every date `person` has a session: a piece that meets the TfM Lead on
     a date another piece already uses could break R3 (the same half-day) or R12 (two venues
     too far apart on one day), so the repair gives each date to one piece."""
-    return {(s.date, h) for s in plan.sessions if person in s.attendees for h in ("am", "pm")}
-
-
-def merge_plans(name: str, plans: list[Plan]) -> Plan:
-    """One plan from the plans of independent components: sums, and the weakest status."""
-    rank = {"optimal": 0, "feasible": 1, "unknown": 2, "infeasible": 3}
-    # No plans at all: an instance without Work Groups, planned in full by planning nothing.
-    status = max((p.status for p in plans), key=rank.__getitem__, default="optimal")
-    merged = Plan(name, status, notes=[n for p in plans for n in p.notes])
-    merged.solve_seconds = round(sum(p.solve_seconds for p in plans), 2)
-    merged.wall_seconds = sum(p.wall_seconds for p in plans)
-    for key in ("variables", "constraints"):
-        merged.stats[key] = sum(p.stats.get(key, 0) for p in plans)
-    merged.stats["components"] = len(plans)
-    if status in SOLVED:
-        merged.sessions = sorted(s for p in plans for s in p.sessions)
-        merged.objective = sum(p.objective for p in plans)
-        merged.best_bound = sum(p.best_bound for p in plans)
-        for p in plans:
-            for term, value in p.objective_terms.items():
-                merged.objective_terms[term] = merged.objective_terms.get(term, 0) + value
-    return merged
+    return {(s.date, h) for s in plan.sessions if person in s.attendees for h in HALVES}
 
 
 def solve_model(
@@ -334,7 +282,7 @@ def solve_model(
         replan.apply(builder)
         status, spent = _fewest_changes(builder, solver)
     if status in SOLVED:
-        status = _run(solver, builder.model, _Progress(options.progress) if options.progress else None)
+        status = run(solver, builder.model, _Progress(options.progress) if options.progress else None)
         spent += solver.deterministic_time
     plan = Plan(
         problem.name,
@@ -358,18 +306,27 @@ def solve_model(
     return plan
 
 
-def _solver(options: SolveOptions, work_groups: int) -> cp_model.CpSolver:
-    """A solver for a model of this many Work Groups."""
+def new_solver(time_limit: float, seed: int = 0) -> cp_model.CpSolver:
+    """A reproducible solver: one thread, a seed, a deterministic time limit.
+
+    Every solve in hubplan starts here (planning, explaining, the greedy baseline). One
+    thread per model: CP-SAT's parallel search is not reproducible, and its reproducible
+    `interleave_search` measured slower than one thread on every model here (one Work
+    Group: 1.9 s against 0.1 s; the bundled hub: 81 s against 14 s). Workers are spent on
+    models in parallel processes instead (`solve`)."""
     solver = cp_model.CpSolver()
     prm = solver.parameters
-    # One thread per model: CP-SAT's parallel search is not reproducible, and its
-    # reproducible `interleave_search` measured slower than one thread on every model here
-    # (one Work Group: 1.9 s against 0.1 s; the bundled hub: 81 s against 14 s). Workers
-    # are spent on models in parallel processes instead (`solve`).
     prm.num_workers = 1
-    prm.random_seed = options.seed
-    prm.max_deterministic_time = options.time_limit
-    prm.max_time_in_seconds = 3 * options.time_limit + 30  # a safety net only
+    prm.random_seed = seed
+    prm.max_deterministic_time = time_limit
+    prm.max_time_in_seconds = 3 * time_limit + 30  # a safety net only
+    return solver
+
+
+def _solver(options: SolveOptions, work_groups: int) -> cp_model.CpSolver:
+    """A solver for a model of this many Work Groups."""
+    solver = new_solver(options.time_limit, options.seed)
+    prm = solver.parameters
     # On 2 cores the default search stalls at a weak bound; the full LP relaxation, added
     # up front rather than lazily, proves the bundled hub optimal ~2x sooner (benchmarks/).
     prm.linearization_level = 2
@@ -413,8 +370,9 @@ def run_interruptibly(solver: cp_model.CpSolver, model: cp_model.CpModel, callba
             raise
 
 
-def _run(solver: cp_model.CpSolver, model: cp_model.CpModel, callback=None) -> str:
-    """Solve; the status as plan.json names it."""
+def run(solver: cp_model.CpSolver, model: cp_model.CpModel, callback=None) -> str:
+    """Solve; the status as plan.json names it. Every solve in hubplan ends here, so an
+    INFEASIBLE verdict is always checked again (below) before anyone is told."""
     code = run_interruptibly(solver, model, callback)
     if code == cp_model.INFEASIBLE:
         # OR-Tools 9.15 has reported false INFEASIBLE verdicts with presolve (#5274).
@@ -435,7 +393,7 @@ def _fewest_changes(b: Builder, solver: cp_model.CpSolver) -> tuple[str, float]:
     there, hints that plan, and restores the S1–S4 objective for phase two."""
     changes = sum(b.soft["S5"])
     b.model.minimize(changes)
-    status = _run(solver, b.model)
+    status = run(solver, b.model)
     spent = solver.deterministic_time
     if status in SOLVED:
         if not isinstance(changes, int):  # an all-constant S5 needs no cap

@@ -1,0 +1,82 @@
+"""The rules' view of a finished plan, and `check_plan`: every hard rule asked of it.
+
+`hubplan check`, the repair of a decomposed solve and the workspace all ask the rules
+through `check_plan`; each rule's `check` reads the sessions through `Checked`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from scheduler.core.plan import Session
+from scheduler.core.problem import KIND_LABEL, Activity, Problem, WorkGroupSpec
+from scheduler.core.rules import RULES, Violation
+
+
+@dataclass
+class Checked:
+    """A plan's sessions with the lookups the rules' `check` methods need."""
+
+    problem: Problem
+    sessions: list[Session]
+    _by_wg: dict[str, list[Session]] = field(default_factory=dict)
+    _with_activity: list[tuple[Session, Activity]] | None = None
+
+    def __post_init__(self) -> None:
+        by_wg: dict[str, list[Session]] = defaultdict(list)
+        for s in sorted(self.sessions):
+            by_wg[s.work_group].append(s)
+        self._by_wg = dict(by_wg)
+
+    def of_wg(self, wg: str) -> list[Session]:
+        return self._by_wg.get(wg, [])
+
+    def wg(self, s: Session) -> WorkGroupSpec:
+        return self.problem.work_groups[s.work_group]
+
+    def planned(self, s: Session) -> Activity | None:
+        """The activity the session belongs to, as its programme sets it (venue, leader, …)."""
+        wg = self.problem.work_groups.get(s.work_group)
+        if wg is None:
+            return None
+        return wg.activity(s.kind, s.school if s.kind == "visit" else None, s.date)
+
+    def activity(self, s: Session) -> Activity | None:
+        """The planned session as an activity: its own venue and attendees, as planned."""
+        base = self.planned(s)
+        if base is None:
+            return None
+        return Activity(
+            base.key,
+            base.wg,
+            base.kind,
+            base.school,
+            s.venue,
+            s.specialist,
+            s.teachers,
+            base.slots,
+            base.dates,
+        )
+
+    def sessions_with_activity(self) -> list[tuple[Session, Activity]]:
+        """Each readable session with its activity, in date order (computed once)."""
+        if self._with_activity is None:
+            pairs = ((s, self.activity(s)) for s in sorted(self.sessions))
+            self._with_activity = [(s, a) for s, a in pairs if a is not None]
+        return self._with_activity
+
+    def describe(self, s: Session) -> str:
+        what = KIND_LABEL.get(s.kind, s.kind)
+        if s.school and s.school in self.problem.schools:
+            what += f" to {self.problem.schools[s.school].name}"
+        return f"{s.work_group} {what} on {s.date} {s.slot}"
+
+
+def check_plan(problem: Problem, sessions: list[Session]) -> list[Violation]:
+    """Every violation of every hard rule, in rule order."""
+    checked = Checked(problem, sessions)
+    out: list[Violation] = []
+    for rule in RULES:
+        out.extend(dict.fromkeys(rule.check(checked)))
+    return out
