@@ -182,7 +182,7 @@ def check(instance: str, plan: str) -> None:
     from models.load import InstanceError
     from scheduler.core.checked import check_plan
     from scheduler.core.problem import Problem
-    from scheduler.services.check import read_plan
+    from scheduler.services.plans import read_plan
 
     problem = Problem.from_instance(_load(instance))
     try:

@@ -29,7 +29,7 @@ from scheduler.core.plan import Plan
 from scheduler.core.problem import Problem
 from scheduler.core.solve import SolveOptions, solve
 from scheduler.outputs.costs import cost_lines
-from scheduler.services.check import read_plan
+from scheduler.services.plans import read_plan
 
 PATHWAYS = ROOT / "instances" / "pathways-hub-2026-27.yaml"
 OPTIONS = DATA / "programmes-options.yaml"

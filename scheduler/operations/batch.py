@@ -139,7 +139,7 @@ def count_violations(source: str | Path, plan_path: str | Path, problem=None) ->
     """Hard-rule violations `hubplan check` finds in a written plan (of `problem`, the
     instance's, when the caller has it already: reading the file again changes nothing)."""
     from scheduler.core.checked import check_plan
-    from scheduler.services.check import read_plan
+    from scheduler.services.plans import read_plan
 
     if problem is None:
         from models.load import load_instance

@@ -1,6 +1,7 @@
 """Re-planning after a change: keep the past, move as little as possible, keep calendar UIDs.
 
-`prepare` reads the previous plan (a plan.json or a hand-made CSV). The model then
+`prepare` reads the previous plan (a plan.json or a hand-made CSV, through
+`scheduler.services.plans`). The model then
 
 - fixes every previous session dated before `today` and forbids new ones there;
 - counts as S5 "changes" each later previous session not kept at its date and slot, and
@@ -20,15 +21,16 @@ import csv
 import dataclasses
 import datetime as dt
 import io
-import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from models.load import InstanceError
 from scheduler.core.model import Builder
 from scheduler.core.plan import Plan, Session
 from scheduler.core.problem import Problem
+from scheduler.services.plans import read_previous
 
 CHANGES_COLUMNS = (
     "change",
@@ -205,22 +207,13 @@ def _fresh_id(s: Session, used: set[str]) -> str:
 
 def prepare(problem: Problem, path: str | Path, today: dt.date | None) -> Replan:
     """Read the previous plan at `path` against `problem`; ReplanError names what is wrong."""
-    from scheduler.services.check import read_text
-
-    path = Path(path)
-    text = read_text(path, ReplanError, "--previous")
-    if path.suffix.lower() == ".json":
-        rows, cancelled_rows, where = _json_rows(path, text)
-    else:
-        rows, where = _csv_rows(path, text)
-        cancelled_rows = []
-    problems: list[tuple[str, str]] = []
-    live = [_row_session(problem, r, at, problems) for r, at in zip(rows, where)]
-    gone = [_row_session(problem, r, f"cancelled[{i}]", problems) for i, r in enumerate(cancelled_rows)]
-    if problems:
-        raise ReplanError([(f"--previous {path}: {at}", msg) for at, msg in problems])
-    live_sessions = _with_ids([s for s in live if s is not None])
-    cancelled = [s for s in gone if s is not None]
+    try:
+        live, cancelled = read_previous(path, problem)
+    except InstanceError as exc:
+        raise ReplanError(
+            [(f"--previous {path}: {at}" if at else "--previous", msg) for at, msg in exc.problems]
+        ) from None
+    live_sessions = _with_ids(live)
     known = {a.key for a in problem.activities}
     keys = {s.id: problem.session_key(s) or s.stream for s in live_sessions}
     base = _first_stamp(live_sessions)
@@ -233,85 +226,6 @@ def prepare(problem: Problem, path: str | Path, today: dt.date | None) -> Replan
         unknown=[s for s in live_sessions if keys[s.id] not in known],
         base=base,
         keys=keys,
-    )
-
-
-def _json_rows(path: Path, text: str) -> tuple[list, list, list[str]]:
-    try:
-        doc = json.loads(text)
-        rows, gone = doc["sessions"], doc.get("cancelled") or []
-        if not isinstance(rows, list) or not isinstance(gone, list):
-            raise TypeError
-    except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
-        raise ReplanError(
-            [("--previous", f"{path}: not a plan.json (an object with a 'sessions' list)")]
-        ) from None
-    return rows, gone, [f"sessions[{i}]" for i in range(len(rows))]
-
-
-def _csv_rows(path: Path, text: str) -> tuple[list, list[str]]:
-    reader = csv.DictReader(io.StringIO(text))
-    need = ("work_group", "kind", "date", "slot")
-    missing = [c for c in need if c not in (reader.fieldnames or [])]
-    if missing:
-        raise ReplanError(
-            [
-                (
-                    "--previous",
-                    f"{path}: the CSV needs the columns work_group,kind,school,date,slot; "
-                    f"missing {', '.join(missing)}",
-                )
-            ]
-        )
-    rows = list(reader)
-    return rows, [f"row {i + 2}" for i in range(len(rows))]
-
-
-def _row_session(p: Problem, row, at: str, problems: list[tuple[str, str]]) -> Session | None:
-    """A previous session, also of a Work Group or school the instance no longer has."""
-    if not isinstance(row, dict):
-        problems.append((at, "expected an object with work_group, kind, date, slot"))
-        return None
-
-    def text(key: str) -> str:
-        v = row.get(key)
-        return "" if v is None else str(v).strip()
-
-    try:
-        day = dt.date.fromisoformat(text("date"))
-    except ValueError:
-        problems.append((f"{at}.date", f"'{text('date')}' is not a date; write YYYY-MM-DD"))
-        return None
-    slot, kind = text("slot"), text("kind")
-    if slot not in ("am", "pm", "day"):
-        problems.append((f"{at}.slot", f"'{slot}' is not am, pm or day"))
-        return None
-    if not re.fullmatch(r"[a-z]+", kind):
-        problems.append((f"{at}.kind", f"'{kind}' is not a session kind"))
-        return None
-    wg = p.work_groups.get(text("work_group"))
-    school = text("school") or None
-    act = wg.activity(kind, school if kind == "visit" else None) if wg else None
-    teachers = row.get("teachers")
-    if isinstance(teachers, str):
-        teachers = [t for t in teachers.replace(";", " ").split() if t]
-    try:
-        sequence = int(row.get("sequence") or 0)
-    except (TypeError, ValueError):
-        problems.append((f"{at}.sequence", "must be a whole number"))
-        return None
-    return Session(
-        date=day,
-        slot=slot,
-        work_group=text("work_group"),
-        kind=kind,
-        school=school if kind == "visit" else None,
-        venue=text("venue") or (act.venue if act else ""),
-        specialist=text("specialist") or (act.leader if act else ""),
-        teachers=tuple(teachers) if teachers else (act.teachers if act else ()),
-        id=text("id"),
-        sequence=max(0, sequence),
-        modified=text("modified") or None,
     )
 
 
