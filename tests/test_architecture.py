@@ -36,7 +36,6 @@ TOO_LONG: set[str] = {
     "scheduler.core.rules",
     "scheduler.services.explain",
     "scheduler.operations.generate",
-    "scheduler.outputs.report",
 }
 KNOWN_CYCLES: set[frozenset[str]] = {
     frozenset({"models.instance", "models.programmes"}),
