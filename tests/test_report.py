@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import re
 import struct
 import subprocess
 import tempfile
@@ -28,7 +29,8 @@ from scheduler.core.problem import Problem
 from scheduler.core.solve import SolveOptions, solve
 from scheduler.outputs.costs import AFTER_FUNDING, FUNDING, RELEASE, TOTAL, cost_lines
 from scheduler.outputs.costs import HUB as HUB_LINE
-from scheduler.outputs.report import PALETTE, report_html
+from scheduler.outputs.report import CSS, PALETTE, report_html
+from scheduler.outputs.report_schools import SCHOOL_HEAD
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOT = ROOT / "docs" / "report-north-east.png"
@@ -166,9 +168,12 @@ def test_each_school_lists_its_sessions_term_by_term(page, example_instance, exa
         if "oakfield" in (s.venue, s.school) or {"alex-khan", "bea-lee"} & set(s.teachers)
     ]
     terms = {}
-    for tbody in oakfield.findall("table/tbody"):
-        head, *rows = tbody.findall("tr")
-        terms[text(head).split(" term")[0]] = [[td.text for td in r.findall("td")] for r in rows]
+    for table in oakfield.findall("table"):  # a table a term, named by its caption
+        rows = table.findall("tbody/tr")
+        terms[table.find("caption").text.split(" term")[0]] = [
+            [td.text for td in r.findall("td")] for r in rows
+        ]
+        assert [th.text for th in table.findall("thead/tr/th")] == list(SCHOOL_HEAD)
     assert list(terms) == ["Autumn", "Spring", "Summer"]
     assert sum(len(rows) for rows in terms.values()) == len(involved)
     visit = min(s for s in involved if s.kind == "visit")
@@ -176,6 +181,22 @@ def test_each_school_lists_its_sessions_term_by_term(page, example_instance, exa
     day = f"{visit.date:%a} {visit.date.day} {visit.date:%b}"
     slot = {"am": "am", "pm": "pm", "day": "all day"}[visit.slot]
     assert [day, slot, "school visit", "sec-dev-1", "Sam Jones", "here"] in terms[term.capitalize()]
+
+
+def test_a_term_or_table_without_rows_is_a_sentence(example_instance, example_plan):
+    """A table of headings alone reads as data gone missing: an empty one is said in words."""
+    kept = [s for s in example_plan.sessions if s.work_group != "sec-dev-1" and s.kind != "headteachers"]
+    root = parse(render(example_instance, dataclasses.replace(example_plan, sessions=kept)))
+    riverside = root.findall(".//div[@class='school']")[0]
+    assert riverside.find("h3").text == "Riverside Academy" and riverside.find("table") is None
+    assert [p.text.split(" · ")[0] + ": " + p.text.split(": ")[-1] for p in riverside.findall("p")] == [
+        "Autumn term: no sessions",
+        "Spring term: no sessions",
+        "Summer term: no sessions",
+    ]
+    costs = root.find(".//section[@id='costs']")
+    assert "No leader days." in [p.text for p in costs.findall("p")]  # sec-dev-1 has no session left
+    assert all(t.find("tbody/tr") is not None for t in costs.findall(".//table"))
 
 
 # -- objective, notes, explanation ---------------------------------------------------------------
@@ -208,9 +229,9 @@ def test_status_and_the_objective_term_by_term(example_instance, example_plan):
 def test_notes_are_shown_before_the_year(example_instance, example_plan):
     notes = ["R3: sam-jones is double-booked on 2026-11-05 am", "school 'x' has no location"]
     root = parse(render(example_instance, example_plan, notes=notes))
-    body = list(root.find("body"))
+    main = list(root.find("body/main"))
     box = root.find(".//div[@id='notes']")
-    assert body.index(box) < body.index(root.find(".//section[@id='year']"))
+    assert main.index(box) < main.index(root.find(".//section[@id='year']"))
     assert "alert" in classes(box) and [li.text for li in box.findall("ul/li")] == notes
 
 
@@ -222,8 +243,8 @@ def test_infeasible_plan_shows_why(example_instance):
     box = root.find(".//div[@id='why']")
     assert box.find("pre").text == why and "alert" in classes(box)
     assert b"&lt;no day left&gt;" in html
-    body = list(root.find("body"))
-    assert body.index(box) < body.index(root.find(".//section[@id='year']"))
+    main = list(root.find("body/main"))
+    assert main.index(box) < main.index(root.find(".//section[@id='year']"))
     assert "status: infeasible" in text(root.find(".//p[@class='facts']"))
     assert root.find(".//b[@class='bad']").text == "infeasible"
     assert "no plan" in text(root.find(".//section[@id='objective']"))
@@ -327,6 +348,39 @@ def test_the_same_inputs_give_the_same_bytes(example_instance, example_plan):
     assert render(example_instance, example_plan) == first == render(example_instance, shuffled)
 
 
+def luminance(colour: str) -> float:
+    """Relative luminance of #rgb or #rrggbb (WCAG 2.2, 'relative luminance')."""
+    hexa = colour.lstrip("#")
+    hexa = "".join(c * 2 for c in hexa) if len(hexa) == 3 else hexa
+    rgb = [int(hexa[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_letters_on_every_colour_are_legible():
+    """axe cannot judge a one-letter chip ('too short'), so the palette is held to WCAG 1.4.3
+    here: 4.5:1 for the letter on every Work Group's colour and on an unlisted one's grey."""
+    assert contrast("#767676", "#fff") > 4.5 > contrast("#777", "#fff")  # the formula, at its edge
+    grey = re.search(r"\.wx\{background:(#[0-9a-f]+);color:(#[0-9a-f]+)\}", CSS)
+    pairs = {f"w{i}": pair for i, pair in enumerate(PALETTE)} | {"wx": grey.groups()}
+    assert {k: round(contrast(*pair), 2) for k, pair in pairs.items() if contrast(*pair) < 4.5} == {}
+    for rule in re.findall(r"\.(?:none|sub|ok|meh|bad)\{[^}]*color:(#[0-9a-f]+)", CSS):
+        assert contrast(rule, "#fff") >= 4.5 and contrast(rule, "#f2f2f2") >= 4.5, rule
+
+
+def test_everything_is_in_a_landmark_and_no_header_cell_is_empty(page, example_instance, example_plan):
+    notes = parse(render(example_instance, example_plan, notes=["a clash"], explanation="why"))
+    for root in (page, notes):
+        assert [child.tag for child in root.find("body")] == ["header", "main"]
+        cells = root.findall(".//th")
+        assert cells and not [ET.tostring(th) for th in cells if not text(th).strip()]
+
+
 def test_printing_is_styled(page):
     css = page.find("head/style").text
     assert "@media print" in css and "@page" in css and "break-inside:avoid" in css
@@ -412,6 +466,38 @@ def test_chromium_screenshot_shows_the_year_in_colour(hub_report, tmp_path):
     assert len(colours) > 500 and colours[b"\xff\xff\xff"] < 0.9 * len(pixels)
     for i in range(len(instance.work_groups)):  # every Work Group's chips are on screen
         assert colours[bytes.fromhex(PALETTE[i][0][1:])] > 50, PALETTE[i]
+
+
+def test_axe_finds_nothing_serious_in_chromium(hub_report, example_instance):
+    """axe-core (WCAG 2.2 AA and best practice) on the bundled hub's page and on a page with
+    no plan, in Debian's Chromium through Playwright: no serious or critical violation, and
+    none of the four it found before (contrast, empty headers, no main, content outside
+    landmarks) at any level."""
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    _, _, path = hub_report
+    nothing = path.with_name("infeasible.html")
+    plan = Plan(example_instance.name, "infeasible", notes=["R11: pinned[0] breaks R1"])
+    nothing.write_bytes(
+        render(example_instance, plan, notes=plan.notes, explanation="R7: <why>\nRelax: this")
+    )
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--headless"])
+        try:
+            page = browser.new_page()
+            results = []
+            for html in (path, nothing):
+                page.goto(html.as_uri())
+                results.append(Axe().run(page).response)
+        finally:
+            browser.close()
+    for html, result in zip((path, nothing), results):
+        assert len(result["passes"]) > 15, html  # axe ran its rules on a real page
+        found = {v["id"]: (v["impact"], [n["target"] for n in v["nodes"][:3]]) for v in result["violations"]}
+        serious = {k: v for k, v in found.items() if v[0] in ("serious", "critical")}
+        assert not serious, f"{html.name}: {serious}"
+        assert not {"color-contrast", "empty-table-header", "landmark-one-main", "region"} & set(found), found
 
 
 def write_screenshot() -> None:

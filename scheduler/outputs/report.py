@@ -11,6 +11,12 @@ other parts each have their module: `report_year` (the year at a glance), `repor
 (the cost tables), `report_schools` (each school term by term), all written with
 `report_markup` (safe markup, words and numbers, names).
 
+The page meets WCAG 2.2 AA, as axe-core checks it in the tests: everything sits in the
+header or the one main landmark, text is at least 4.5:1 against its background (letters on
+Work Group colours too), no header cell is empty, a table with no rows is a sentence
+instead, and a Work Group's colour is never its only sign (each chip is lettered by kind
+and titled in words).
+
 The page fetches nothing: the CSS is inline and there are no scripts, images or fonts.
 Every piece of text from the instance is escaped on its way in (`report_markup`). The
 output depends only on the inputs: no clock, no locale, everything in instance or date
@@ -35,7 +41,7 @@ CSS = (
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;margin:1.5em;color:#222}
 h1{font-size:1.6em;margin:0}h2{margin:1.6em 0 .4em;border-bottom:2px solid #333}h3{margin:1em 0 .3em}
 table{border-collapse:collapse;margin:.4em 0 1em}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}
-th{background:#f2f2f2}.n{text-align:right;font-variant-numeric:tabular-nums}tfoot th,tfoot td{font-weight:bold}
+th,tfoot td{background:#f2f2f2}.n{text-align:right;font-variant-numeric:tabular-nums}tfoot th,tfoot td{font-weight:bold}
 .sub{color:#555;margin:.2em 0}.facts span{display:inline-block;margin:.3em 1.5em 0 0}
 .ok{color:#176117}.meh{color:#8a5a00}.bad{color:#a00}
 .alert{border:3px solid #a00;background:#fff4f4;padding:.2em 1em;margin:1em 0}
@@ -45,10 +51,11 @@ th{background:#f2f2f2}.n{text-align:right;font-variant-numeric:tabular-nums}tfoo
 .yr .tot{width:3.2em;text-align:right}.yr thead th{overflow:hidden;white-space:nowrap}
 .half{background:#f5ebd0}.hol{background:#e2e2e2}
 .s{display:inline-block;min-width:1.3em;margin:1px;border-radius:3px;font-weight:bold;line-height:1.5;text-align:center}
-.s.d{box-shadow:inset 0 -3px #0009}.wx{background:#777;color:#fff}
+.s.d{box-shadow:inset 0 -3px #0009}.wx{background:#666;color:#fff}
 .legend{display:flex;flex-wrap:wrap;gap:.2em 1.5em;padding:0;list-style:none;font-size:.9em}
 .schools{display:grid;grid-template-columns:repeat(auto-fill,minmax(36em,1fr));gap:0 2em}
-.schools table{width:100%;font-size:.9em}.schools tbody th{background:#e8eef6}.none{color:#888}
+.schools table{width:100%;font-size:.9em}.none{color:#666}
+.schools caption{text-align:left;font-weight:bold;background:#e8eef6;border:1px solid #ccc;border-bottom:0;padding:2px 6px}
 @page{size:A4 landscape;margin:10mm}
 @media print{body{margin:0;font-size:9pt}section+section{break-before:page}.yr{font-size:7pt}
 h2,h3{break-after:avoid}
@@ -101,7 +108,7 @@ def _objective(inst: Instance, plan: Plan) -> Html:
         weight = weights.get(term.partition(" ")[2])
         weighted = "–" if weight is None else number(weight * value)
         rows.append(tr([term, number(value), number(weight), weighted], (1, 2, 3)))
-    foot = tr(["objective", "", "", number(plan.objective)], (1, 2, 3), "th")
+    foot = tr(["objective", "", "", number(plan.objective)], (1, 2, 3), "total")
     return table(["soft goal", "value", "weight", "in the objective"], rows, (1, 2, 3), foot)
 
 
@@ -130,8 +137,11 @@ def report_html(
     hub = instance.hub.name
     body = [
         el("header", el("h1", hub), el("p", f"Plan {instance.name}", class_="sub"), _summary(plan)),
-        _attention(notes, explanation),
-        *(el("section", el("h2", title), content, id=key) for key, title, content in sections),
+        el(
+            "main",
+            _attention(notes, explanation),
+            *(el("section", el("h2", title), content, id=key) for key, title, content in sections),
+        ),
     ]
     head = el("head", Html(HEAD), el("title", f"{hub}: {instance.name}"), Html(f"<style>{CSS}</style>"))
     page = el("html", head, el("body", *body), lang="en-GB")

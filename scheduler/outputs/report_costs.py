@@ -52,7 +52,7 @@ def cost_tables(inst: Instance, costs: list[CostLine], names: Names) -> Html:
     numeric = range(1, len(items) + 1)
     sums = {wg: _sums(by_wg[wg]) for wg in [*wgs, HUB]}
     rows = [tr([names.wg(wg), *(sums[wg][i] for i in items)], numeric) for wg in wgs]
-    foot = tr(["hub", *(sums[HUB][i] for i in items)], numeric, "th")
+    foot = tr(["hub", *(sums[HUB][i] for i in items)], numeric, "total")
     parts = [
         el("p", _rates(inst), class_="sub"),
         el("h3", "Hub summary"),
@@ -107,8 +107,18 @@ def _wg_costs(wg: str, lines: list[CostLine], names: Names) -> Html:
     return join(
         [
             el("h3", names.wg(wg)),
-            table(["school", "release days", *school_items], schools, range(1, len(school_items) + 2)),
-            table(["leader", "days", SPECIALIST, "miles", MILEAGE], leaders, range(1, 5)),
+            table(
+                ["school", "release days", *school_items],
+                schools,
+                range(1, len(school_items) + 2),
+                empty="No teacher release.",
+            ),
+            table(
+                ["leader", "days", SPECIALIST, "miles", MILEAGE],
+                leaders,
+                range(1, 5),
+                empty="No leader days.",
+            ),
             el("p", el("b", totals)),
         ]
     )

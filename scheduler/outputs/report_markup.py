@@ -27,10 +27,11 @@ KINDS = {
     "development": ("D", "development day"),
     "central": ("C", "central event"),
 }
-# Work Group colours, given in instance order (the 17th WG takes the first again): background, text.
+# Work Group colours, given in instance order (the 17th WG takes the first again): background, and
+# the text on it, at least 4.5:1 against it (WCAG 2.2 AA, 1.4.3).
 PALETTE = (
-    ("#1f77b4", "#fff"), ("#ff7f0e", "#000"), ("#2ca02c", "#fff"), ("#d62728", "#fff"),
-    ("#9467bd", "#fff"), ("#8c564b", "#fff"), ("#e377c2", "#000"), ("#17becf", "#000"),
+    ("#1f77b4", "#fff"), ("#ff7f0e", "#000"), ("#2ca02c", "#000"), ("#d62728", "#fff"),
+    ("#9467bd", "#000"), ("#8c564b", "#fff"), ("#e377c2", "#000"), ("#17becf", "#000"),
     ("#bcbd22", "#000"), ("#aec7e8", "#000"), ("#ffbb78", "#000"), ("#98df8a", "#000"),
     ("#ff9896", "#000"), ("#c5b0d5", "#000"), ("#c49c94", "#000"), ("#393b79", "#fff"),
 )  # fmt: skip
@@ -67,16 +68,37 @@ def join(parts: Iterable[object]) -> Html:
 
 
 def tr(cells: Sequence[object], numeric: Iterable[int] = (), cell: str = "td") -> Html:
+    """A row of `cell` elements, its `numeric` columns right-aligned. A total row (`cell="total"`)
+    is headed by its first cell and holds data in the others, since a header cell left empty
+    tells a screen reader nothing."""
     right = set(numeric)
-    return el("tr", *(el(cell, c, class_="n" if i in right else None) for i, c in enumerate(cells)))
+    tags = ["th", *["td"] * (len(cells) - 1)] if cell == "total" else [cell] * len(cells)
+    return el(
+        "tr",
+        *(
+            el(tag, c, class_="n" if i in right else None, scope="row" if cell == "total" and not i else None)
+            for i, (tag, c) in enumerate(zip(tags, cells))
+        ),
+    )
 
 
 def table(
-    head: Sequence[object], rows: Iterable[Html], numeric: Iterable[int] = (), foot: str = "", **attrs: object
+    head: Sequence[object],
+    rows: Sequence[Html],
+    numeric: Iterable[int] = (),
+    foot: str = "",
+    empty: str = "",
+    caption: str = "",
+    **attrs: object,
 ) -> Html:
-    """A table: a head row (its `numeric` columns right-aligned), rows made with `tr`, a foot row."""
+    """A table: its caption, a head row (its `numeric` columns right-aligned), rows made with
+    `tr`, a foot row; without rows, the `empty` sentence instead, since a table of headings
+    alone reads as data gone missing."""
+    if not rows and empty:
+        return el("p", empty, class_="none")
+    top = el("caption", caption) if caption else ""
     tfoot = el("tfoot", foot) if foot else ""
-    return el("table", el("thead", tr(head, numeric, "th")), el("tbody", join(rows)), tfoot, **attrs)
+    return el("table", top, el("thead", tr(head, numeric, "th")), el("tbody", join(rows)), tfoot, **attrs)
 
 
 # -- words and numbers -----------------------------------------------------------------

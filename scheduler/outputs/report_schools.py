@@ -1,4 +1,4 @@
-"""report.html's schools term by term: each school's sessions under a heading per term.
+"""report.html's schools term by term: each school's sessions in a table per term.
 
 A school sees what it hosts, what visits it and what its teachers attend elsewhere, by its
 own term dates where it has them (else the hub's).
@@ -11,7 +11,7 @@ from collections import defaultdict
 
 from models.instance import Instance, School, Term
 from scheduler.core.plan import Session
-from scheduler.outputs.report_markup import SLOT_LABEL, Html, Names, day_text, el, kind_text, tr
+from scheduler.outputs.report_markup import SLOT_LABEL, Html, Names, day_text, el, kind_text, table, tr
 
 NOT_IN_TERM = "outside term"
 SCHOOL_HEAD = ("date", "slot", "kind", "Work Group", "leader", "where")
@@ -32,15 +32,14 @@ def _term_of(day: dt.date, terms: list[Term]) -> str:
 
 
 def _school_block(school: School, terms: list[Term], sessions: list[Session], names: Names) -> Html:
-    """One school's sessions under a heading per term (its own terms, else the hub's)."""
+    """One school's sessions, a table per term (its own terms, else the hub's) named by its caption."""
     by_term: dict[str, list[Session]] = {t.name: [] for t in terms}
     for s in sessions:
         by_term.setdefault(_term_of(s.date, terms), []).append(s)
     spans = {
         t.name: f"{t.name.capitalize()} term · {day_text(t.start, False)} – {day_text(t.end)}" for t in terms
     }
-    width = len(SCHOOL_HEAD)
-    groups = []
+    tables = []
     for term, ss in by_term.items():
         rows = [
             tr(
@@ -54,10 +53,10 @@ def _school_block(school: School, terms: list[Term], sessions: list[Session], na
                 ]
             )
             for s in ss
-        ] or [el("tr", el("td", "no sessions", colspan=width, class_="none"))]
-        groups.append(el("tbody", el("tr", el("th", spans.get(term, term), colspan=width)), *rows))
-    table = el("table", el("thead", tr(SCHOOL_HEAD, (), "th")), *groups)
-    return el("div", el("h3", school.name), table, class_="school")
+        ]
+        span = spans.get(term, term)
+        tables.append(table(SCHOOL_HEAD, rows, caption=span, empty=f"{span}: no sessions"))
+    return el("div", el("h3", school.name), *tables, class_="school")
 
 
 def school_terms(inst: Instance, sessions: list[Session], names: Names) -> Html:
