@@ -180,8 +180,8 @@ def explain(instance: str, time_limit: float) -> None:
 def check(instance: str, plan: str) -> None:
     """Check PLAN (plan.json or CSV work_group,kind,school,date,slot) against every hard rule."""
     from models.load import InstanceError
-    from scheduler.core.checked import check_plan
     from scheduler.core.problem import Problem
+    from scheduler.core.rules import check_plan
     from scheduler.services.plans import read_plan
 
     problem = Problem.from_instance(_load(instance))

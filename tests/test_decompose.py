@@ -9,9 +9,9 @@ import pytest
 from conftest import HUB
 
 from models.load import load_instance
-from scheduler.core.checked import check_plan
 from scheduler.core.decompose import components, merge_plans, restrict
 from scheduler.core.problem import Problem
+from scheduler.core.rules import check_plan
 from scheduler.core.solve import SolveOptions, repair, solve, solve_model
 from scheduler.operations.generate import generate_instance, write_instance
 

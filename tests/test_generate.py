@@ -11,12 +11,12 @@ from test_cli import hubplan
 
 from models.load import load_instance, parse_instance
 from models.programmes import PROGRAMMES
-from scheduler.core.checked import check_plan
 from scheduler.core.decompose import restrict
+from scheduler.core.formulation import build
 from scheduler.core.geo import haversine_km
 from scheduler.core.greedy import cost_floor, first_fit_order, greedy_plan
-from scheduler.core.model import Builder
 from scheduler.core.problem import Problem
+from scheduler.core.rules import check_plan
 from scheduler.core.solve import SolveOptions, solve
 from scheduler.operations.generate import (
     FACTS,
@@ -216,7 +216,7 @@ def test_greedy_plan_keeps_every_rule(example_problem, greedy_example):
 
 
 def test_greedy_puts_the_first_activity_in_its_first_legal_slot(example_problem, greedy_example):
-    builder = Builder(example_problem).build()
+    builder = build(example_problem)
     assert (
         first_fit_order(example_problem, builder)[0] is builder.cands[example_problem.activities[0].key][0][2]
     )
@@ -255,7 +255,7 @@ def test_cost_floor_is_the_release_a_work_group_alone_must_pay(example_problem):
     """On a single Work Group the floor is the least S4 of its own optimal plans."""
     wg = next(w for w, spec in example_problem.work_groups.items() if spec.release_funding is not None)
     alone = restrict(example_problem, (wg,))
-    builder = Builder(alone).build()
+    builder = build(alone)
     builder.model.minimize(sum(builder.soft["S4"]))
     solver = cp_model.CpSolver()
     assert solver.solve(builder.model) == cp_model.OPTIMAL

@@ -10,10 +10,11 @@ import yaml
 from conftest import EXAMPLE
 
 from models.load import parse_instance
-from scheduler.core.checked import check_plan
+from scheduler.core import objective
+from scheduler.core.formulation import build, post_rules
 from scheduler.core.model import Builder
 from scheduler.core.problem import Problem
-from scheduler.core.rules import candidate_slots
+from scheduler.core.rules import candidate_slots, check_plan
 from scheduler.core.solve import SolveOptions, _solver, solve
 
 
@@ -103,9 +104,9 @@ def test_s1_leaves_out_runs_a_required_period_fills_without_changing_the_optimum
 ):
     """A run of weeks holding a whole term (or half-term) that needs a session is never
     empty: the model has no literal for it, and the optimum is what it was with one."""
-    pruned = Builder(example_problem).build().num_variables
-    monkeypatch.setattr(Builder, "_forced_weeks", lambda self, wg, act: [])
-    assert Builder(example_problem).build().num_variables > pruned
+    pruned = build(example_problem).num_variables
+    monkeypatch.setattr(objective, "forced_weeks", lambda b, wg, act: [])
+    assert build(example_problem).num_variables > pruned
     every_run = solve(example_problem, SolveOptions(time_limit=30))
     assert every_run.status == "optimal"
     assert every_run.objective == example_plan.objective
@@ -115,7 +116,7 @@ def test_s1_leaves_out_runs_a_required_period_fills_without_changing_the_optimum
 def test_only_holds_an_activity_to_the_dates_given(example_problem):
     act = next(a for a in example_problem.activities if a.kind == "group")
     held = set(candidate_slots(example_problem, act)[::5])
-    b = Builder(example_problem, only={act.key: held})
+    b = post_rules(Builder(example_problem, only={act.key: held}))
     assert {(day, slot) for day, slot, _ in b.cands[act.key]} == held
     for other in example_problem.activities:
         if other.key != act.key:  # the rest keep every candidate
@@ -133,13 +134,13 @@ def test_people_who_attend_the_same_sessions_are_indexed_once(example_problem, e
     for person, keys in attends.items():
         groups[tuple(keys)].add(person)
     assert any(len(g) > 1 for g in groups.values())  # else there is nothing to share
-    b = Builder(example_problem).build()
+    b = build(example_problem)
     indexed = {person for person, _, _ in b.by_person_half}
     assert indexed == {person for person, _ in b.by_person_day_venue}
     assert all(len(g & indexed) == 1 for g in groups.values())
 
     monkeypatch.setattr(Builder, "_one_per_attendance", lambda self: set(attends))
-    everyone = Builder(example_problem).build()
+    everyone = build(example_problem)
     assert {person for person, _, _ in everyone.by_person_half} == set(attends)
     assert len(everyone.model.proto.constraints) > len(b.model.proto.constraints)
     plan = solve(example_problem, SolveOptions(time_limit=30))

@@ -11,9 +11,8 @@ import datetime as dt
 
 import pytest
 
-from scheduler.core.checked import check_plan
 from scheduler.core.plan import Session
-from scheduler.core.rules import RULES
+from scheduler.core.rules import RULES, check_plan
 
 D = dt.date.fromisoformat
 

@@ -1,7 +1,7 @@
-"""The rules' view of a finished plan, and `check_plan`: every hard rule asked of it.
+"""The rules' view of a finished plan: each rule's `check` reads the sessions through `Checked`.
 
-`hubplan check`, the repair of a decomposed solve and the workspace all ask the rules
-through `check_plan`; each rule's `check` reads the sessions through `Checked`.
+`check_plan` (`scheduler.core.rules`) asks every rule; `hubplan check`, the repair of a
+decomposed solve and the workspace ask it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 from scheduler.core.plan import Session
 from scheduler.core.problem import KIND_LABEL, Activity, Problem, WorkGroupSpec
-from scheduler.core.rules import RULES, Violation
 
 
 @dataclass
@@ -71,12 +70,3 @@ class Checked:
         if s.school and s.school in self.problem.schools:
             what += f" to {self.problem.schools[s.school].name}"
         return f"{s.work_group} {what} on {s.date} {s.slot}"
-
-
-def check_plan(problem: Problem, sessions: list[Session]) -> list[Violation]:
-    """Every violation of every hard rule, in rule order."""
-    checked = Checked(problem, sessions)
-    out: list[Violation] = []
-    for rule in RULES:
-        out.extend(dict.fromkeys(rule.check(checked)))
-    return out

@@ -2,7 +2,7 @@
 
 Every session goes into the first slot the hard rules allow: activities one after another
 in instance order, each filling its earliest legal dates first. This is the CP-SAT model of
-`scheduler.core.model` searched in a fixed order (candidates chronologically per activity, value
+`scheduler.core.formulation` searched in a fixed order (candidates chronologically per activity, value
 1 first) with no regard for the objective, stopping at the first plan. Propagation and
 backtracking keep it legal, so it is first-fit that looks ahead only as far as the rules
 force it to. The plan's soft goals S1–S4 are then scored with the plan held fixed.
@@ -15,6 +15,7 @@ import time
 from ortools.sat.python import cp_model
 
 from scheduler.core.decompose import restrict
+from scheduler.core.formulation import build
 from scheduler.core.model import SOFT_GOALS, Builder
 from scheduler.core.plan import Plan
 from scheduler.core.problem import Problem
@@ -61,7 +62,7 @@ def greedy_plan(problem: Problem, time_limit: float = 60.0) -> Plan:
     blocked = pin_problems(problem)
     if blocked:
         return Plan(problem.name, "infeasible", notes=blocked)
-    builder = Builder(problem).build()
+    builder = build(problem)
     order = first_fit_order(problem, builder)
     stats = {"variables": builder.num_variables, "constraints": len(builder.model.proto.constraints)}
     first, code = _first_fit(builder, order, time_limit)
@@ -89,7 +90,7 @@ def cost_floor(problem: Problem, time_limit: float = 60.0) -> float:
     """
     floor = 0.0
     for wg in problem.work_groups:
-        builder = Builder(restrict(problem, (wg,))).build()
+        builder = build(restrict(problem, (wg,)))
         if not builder.soft["S4"]:
             continue
         builder.model.minimize(sum(builder.soft["S4"]))

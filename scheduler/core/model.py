@@ -1,25 +1,30 @@
-"""The CP-SAT model: time-indexed booleans over precomputed candidates.
+"""The CP-SAT model's parts: candidates, variables, and constraints labelled by what they are about.
 
 `x[activity, date, slot]` exists only where R1–R3 allow the whole activity to meet, so
-availability costs nothing in the model. Rules post their constraints (`rules.RULES`);
-the soft goals S1–S4 are built here as separate linear terms, each reported on its own.
+availability costs nothing in the model. Every activity starts from the weekdays of its
+Work Group's window (`window_slots`); the rules that say where a session may be (R1–R3)
+narrow that (`Builder.narrow`) before the variables are made, at the first look at
+`cands`. Every hard-rule constraint is posted inside `Builder.about`, which records its
+`Label` (rule and subject), so an explanation reads labels and never a variable's name.
+
+The rules (`scheduler.core.rules`) and the soft goals (`scheduler.core.objective`) are put
+together by `scheduler.core.formulation.build`; this module knows neither.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
+import functools
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ortools.sat.python import cp_model
 
-from models.programmes import expected_sessions
-from models.units import INF, Range, halves, units
-from scheduler.core.calendar import Period, weekday_name
-from scheduler.core.geo import round_trip_miles
-from scheduler.core.problem import Activity, PinSpec, Problem
-from scheduler.core.rules import RULES, candidate_slots, iso_week, stream_periods
+from models.units import halves, units
+from scheduler.core.calendar import days_between
+from scheduler.core.problem import Activity, Problem
 
 SOFT_GOALS = {
     "S1": "spread",
@@ -29,38 +34,124 @@ SOFT_GOALS = {
     "S5": "changes",  # re-planning only: sessions moved, added or dropped
 }
 
+Slots = list[tuple[dt.date, str]]
+
+
+class Label(NamedTuple):
+    """What a group of constraints is about: a rule and its subject, in the instance's ids.
+
+    `explain` puts each label's constraints behind one assumption and asks the rule to say
+    the label in the user's words (`Rule.describe`) and what might lift it (`Rule.relaxations`).
+    """
+
+    rule: str  # 'R3'
+    wgs: tuple[str, ...] = ()  # the Work Groups whose sessions it constrains
+    act: str | None = None  # the activity key, when it constrains one activity
+    person: str | None = None  # a person it is about (R3, R9, R10, R12)
+    term: str | None = None  # the term its dates fall in, when they fall in one
+    school: str | None = None  # a venue (R3 capacity) or a visited school (R8's weeks)
+    pin: int | None = None  # pinned[index] (R11)
+
+
+@functools.lru_cache(maxsize=256)  # one window per Work Group, asked for per activity
+def _weekdays(start: dt.date, end: dt.date) -> tuple[dt.date, ...]:
+    return tuple(d for d in days_between(start, end) if d.weekday() < 5)
+
+
+def window_slots(p: Problem, act: Activity) -> Slots:
+    """Where an activity starts before any rule narrows it: each weekday of its Work Group's
+    window (a central event: its own dates in the window) in each slot its stream allows."""
+    wg = p.work_groups[act.wg]
+    if act.dates is None:
+        days: Iterable[dt.date] = _weekdays(wg.start, wg.end)
+    else:
+        days = sorted(d for d in act.dates if wg.start <= d <= wg.end and d.weekday() < 5)
+    return [(day, slot) for day in days for slot in act.slots]
+
 
 @dataclass
 class Builder:
+    """One model being built: the candidates and their variables, what each hard-rule
+    constraint is about, and the soft goals' terms."""
+
     problem: Problem
     model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
-    cands: dict[str, list[tuple[dt.date, str, cp_model.IntVar]]] = field(default_factory=dict)
-    by_person_half: dict[tuple[str, dt.date, str], list] = field(default_factory=lambda: defaultdict(list))
-    by_venue_half: dict[tuple[str, dt.date, str], list] = field(default_factory=lambda: defaultdict(list))
-    by_person_day_venue: dict[tuple[str, dt.date], dict[str, list]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(list))
-    )
-    soft: dict[str, list] = field(default_factory=lambda: {k: [] for k in SOFT_GOALS})
     # Re-planning: (date, slot)s per activity key that must exist even where the rules no
     # longer allow them (sessions that already happened).
     extra: dict[str, list[tuple[dt.date, str]]] = field(default_factory=dict)
     # Repairing: activities held to these (date, slot)s, taken from a rule-abiding plan of
     # the same instance, so they are candidates already (the TfM Lead's repair, `solve`).
     only: dict[str, set[tuple[dt.date, str]]] = field(default_factory=dict)
+    soft: dict[str, list] = field(default_factory=lambda: {k: [] for k in SOFT_GOALS})
+    # Constraints first..end-1 are about rule `rule`, these sessions and this subject
+    # (`about`), in posting order; made into `Label`s only when asked for (`labelled`).
+    blocks: list[_Block] = field(default_factory=list)
+    domains: dict[str, Slots] = field(init=False)  # per activity key, until the variables exist
+    _cands: dict[str, list[tuple[dt.date, str, cp_model.IntVar]]] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
+        self.domains = {act.key: window_slots(self.problem, act) for act in self.problem.activities}
+        self._constraints = self.model.proto.constraints  # read live: its length is the next index
+        self._open: _Block | None = None
+        self._terms: dict[dt.date, str | None] = {}
+        self._session_of: dict[int, tuple[str, str, dt.date]] | None = None  # variable -> key, wg, date
+
+    # -- candidates and variables ----------------------------------------------
+    def narrow(self, allowed: Callable[[Problem, Activity, Slots], Slots]) -> None:
+        """Keep, for every activity, the (date, slot)s `allowed` keeps (R1–R3's `add`)."""
+        if self._cands is not None:
+            raise RuntimeError("candidates are narrowed before the variables are made (R1–R3 come first)")
+        for act in self.problem.activities:
+            self.domains[act.key] = allowed(self.problem, act, self.domains[act.key])
+
+    @property
+    def cands(self) -> dict[str, list[tuple[dt.date, str, cp_model.IntVar]]]:
+        """Per activity key, its (date, slot, variable)s: made at the first look."""
+        self.make_variables()
+        return self._cands  # type: ignore[return-value]
+
+    def make_variables(self) -> None:
+        """The variables, over the candidates as narrowed so far (once: later calls do nothing)."""
+        if self._cands is None:
+            self._create_variables()
+
+    @property
+    def by_person_half(self) -> dict[tuple[str, dt.date, str], list]:
+        """(person, date, half) -> variables of sessions they would attend then (R3)."""
+        self.make_variables()
+        return self._by_person_half
+
+    @property
+    def by_venue_half(self) -> dict[tuple[str, dt.date, str], list]:
+        """(venue, date, half) -> variables of sessions held there then (R3)."""
+        self.make_variables()
+        return self._by_venue_half
+
+    @property
+    def by_person_day_venue(self) -> dict[tuple[str, dt.date], dict[str, list]]:
+        """(person, date) -> venue -> variables of their sessions there that day (R12)."""
+        self.make_variables()
+        return self._by_person_day_venue
+
+    def _create_variables(self) -> None:
         indexed = self._one_per_attendance()
+        by_person_half: dict[tuple[str, dt.date, str], list] = defaultdict(list)
+        by_venue_half: dict[tuple[str, dt.date, str], list] = defaultdict(list)
+        by_person_day_venue: dict[tuple[str, dt.date], dict[str, list]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        self._cands = {}
+        new_bool_var = self.model.new_bool_var
         for act in self.problem.activities:
             xs = []
             if act.key in self.only:
                 slots = sorted(self.only[act.key])
             else:
-                slots = candidate_slots(self.problem, act)
+                slots = self.domains[act.key]
             if act.key in self.extra:
                 slots = sorted(set(slots) | set(self.extra[act.key]))
-            new_bool_var, venue = self.model.new_bool_var, act.venue
+            venue = act.venue
             attendees = [person for person in act.attendees if person in indexed]
-            by_person_half, by_venue_half = self.by_person_half, self.by_venue_half
             for day, slot in slots:
                 x = new_bool_var(f"{act.key}@{day}:{slot}")
                 xs.append((day, slot, x))
@@ -69,8 +160,10 @@ class Builder:
                         by_person_half[(person, day, h)].append(x)
                     by_venue_half[(venue, day, h)].append(x)
                 for person in attendees:
-                    self.by_person_day_venue[(person, day)][venue].append(x)
-            self.cands[act.key] = xs
+                    by_person_day_venue[(person, day)][venue].append(x)
+            self._cands[act.key] = xs
+        self._by_person_half, self._by_venue_half = by_person_half, by_venue_half
+        self._by_person_day_venue = by_person_day_venue
 
     def _one_per_attendance(self) -> set[str]:
         """One person of each group who attend exactly the same activities (the advocates
@@ -84,6 +177,53 @@ class Builder:
         first: dict[tuple[str, ...], str] = {}
         return {person for person, keys in attends.items() if first.setdefault(tuple(keys), person) == person}
 
+    # -- labelled constraints --------------------------------------------------
+    def about(
+        self, rule: str, sessions: list | tuple = (), *, days: Iterable[dt.date] = (), **subject
+    ) -> _Block:
+        """`with b.about("R3", xs, person=p): b.model.add_at_most_one(xs)`: the constraints
+        posted inside are about that rule, those sessions (their variables, from `cands`)
+        and that subject (`Label`'s fields). The sessions say the Work Groups, the activity (if one) and the
+        term (if one; else `days` say it) unless the subject does. Every hard rule posts
+        through this (`formulation.post_rules` checks); the labels are made only when
+        asked for, so a model to solve pays next to nothing for them."""
+        return _Block(self, rule, sessions, days, subject)
+
+    def labelled(self, start: int = 0) -> Iterator[tuple[int, int, Label]]:
+        """(first, end, label) of each block from the `start`th on: constraints first..end-1
+        are about `label`, in posting order."""
+        if self._session_of is None and self._cands is not None:
+            self._session_of = {
+                x.index: (act.key, act.wg, day)
+                for act in self.problem.activities
+                for day, _, x in self._cands[act.key]
+            }
+        for block in self.blocks[start:]:
+            yield block.first, block.end, self._label(block)
+
+    def _label(self, block: _Block) -> Label:
+        found = [self._session_of[x.index] for x in block.sessions] if block.sessions else []
+        keys = {key for key, _, _ in found}
+        derived = {
+            "wgs": tuple(sorted({wg for _, wg, _ in found})),
+            "act": next(iter(keys)) if len(keys) == 1 else None,
+            "term": self.term_of([day for _, _, day in found] or block.days),
+        }
+        return Label(block.rule, **{**derived, **block.subject})
+
+    def term_of(self, days: Iterable[dt.date]) -> str | None:
+        """The hub term all these dates fall in, if they fall in one."""
+        days = list(days)
+        if not days:
+            return None
+        first, last = self._term_of_day(min(days)), self._term_of_day(max(days))
+        return first if first == last else None
+
+    def _term_of_day(self, day: dt.date) -> str | None:
+        if day not in self._terms:
+            self._terms[day] = next((t.name for t in self.problem.hub_terms if day in t), None)
+        return self._terms[day]
+
     # -- helpers the rules use -------------------------------------------------
     def halves_of(self, *acts: Activity):
         """Half-days of sessions of these activities (one unit of a stream)."""
@@ -91,48 +231,19 @@ class Builder:
 
     def count_of(self, *acts: Activity):
         """Sessions of these activities."""
-        return sum(x for act in acts for _, _, x in self.cands[act.key])
+        return sum(self.sessions(*acts))
 
-    def per_period(self, act: Activity, periods: list[Period], rng: Range = (1, 1)) -> None:
-        """Between rng[0] and rng[1] sessions of `act` in each period; with a finite most,
-        none outside the periods (an unlimited most leaves other dates free)."""
-        lo, hi = int(rng[0]), int(min(rng[1], INF))
-        cands = self.cands[act.key]
-        for t in periods:
-            n = sum(x for day, _, x in cands if day in t)
-            if lo == hi:
-                self.model.add(n == lo)
-            elif rng[1] >= INF:
-                self.model.add(n >= lo)
-            else:
-                self.model.add_linear_constraint(n, lo, hi)
-        if rng[1] < INF:
-            outside = [x for day, _, x in cands if not any(day in t for t in periods)]
-            if outside:
-                self.model.add(sum(outside) == 0)
+    def sessions(self, *acts: Activity) -> list[cp_model.IntVar]:
+        """The variables of every candidate session of these activities."""
+        return [x for act in acts for _, _, x in self.cands[act.key]]
 
-    def pin_var(self, pin: PinSpec):
-        """The variable of a pinned session, or None when no rule-abiding one exists."""
-        act = self.problem.pin_activity(pin)
-        for day, slot, x in self.cands.get(act.key, ()) if act is not None else ():
-            if day == pin.date and slot == pin.slot:
-                return x
-        return None
+    def var(self, key: str, day: dt.date, slot: str) -> cp_model.IntVar | None:
+        """The variable of a session of activity `key` on that date and slot, if it exists."""
+        return next((x for d, s, x in self.cands.get(key, ()) if d == day and s == slot), None)
 
     @property
     def num_variables(self) -> int:
         return len(self.model.proto.variables)
-
-    # -- build -----------------------------------------------------------------
-    def build(self) -> Builder:
-        for rule in RULES:
-            rule.add(self)
-        self._spread()
-        self._preferences()
-        self._travel()
-        self._cost()
-        self.model.minimize(self.objective())
-        return self
 
     def objective(self, goals: tuple[str, ...] = ("S1", "S2", "S3", "S4")):
         """The weighted sum of these soft goals (S5 is minimised first, on its own)."""
@@ -140,136 +251,24 @@ class Builder:
         weight = {"S1": w["spread"], "S2": w["preferences"], "S3": w["travel"], "S4": w["cost"], "S5": 1}
         return sum(weight[k] * sum(self.soft[k]) for k in goals)
 
-    def _spread(self) -> None:
-        """S1: sessions evenly spaced through the window, visits never in back-to-back weeks.
 
-        With n sessions expected over W teaching weeks the ideal gap is g = W / n. Every run
-        of round(g) teaching weeks without a session costs 1 and every run of 1.5 g costs 2
-        more (a long gap), so bunching costs and even spacing costs nothing. Holiday weeks
-        are not teaching weeks, so a gap over Christmas is not held against a plan.
-        """
-        p, m = self.problem, self.model
-        for wg in p.work_groups.values():
-            weeks = sorted({iso_week(d) for d in p.hub_days if wg.start <= d <= wg.end})
-            for act in wg.activities:
-                xs_by_week: dict[tuple[int, int], list] = defaultdict(list)
-                for day, _, x in self.cands[act.key]:
-                    xs_by_week[iso_week(day)].append(x)
-                expected = self._expected_sessions(act)
-                wants_spread = expected >= 2 and weeks
-                if not (wants_spread or act.kind == "visit"):
-                    continue
-                # One "meets this week" literal per week with candidates: the windows and
-                # back-to-back pairs below then have a term per week, not one per candidate,
-                # which keeps the model (and its LP) small and the LP bound no weaker.
-                met = {}
-                for w, xs in sorted(xs_by_week.items()):
-                    met[w] = m.new_bool_var(f"S1:week:{act.key}:{w}")
-                    m.add_max_equality(met[w], xs)
-                if wants_spread:
-                    gap = len(weeks) / expected
-                    forced = self._forced_weeks(wg, act)
-                    for span, cost in ((max(2, round(gap)), 1), (max(3, math.ceil(1.5 * gap)), 2)):
-                        for i in range(0, max(1, len(weeks) - span + 1)):
-                            span_weeks = set(weeks[i : i + span])
-                            if any(f <= span_weeks for f in forced):
-                                continue  # a period inside it needs a session: never empty
-                            window = [met[w] for w in weeks[i : i + span] if w in met]
-                            miss = m.new_bool_var(f"S1:miss{span}:{act.key}:{i}")
-                            m.add_bool_or([*window, miss])
-                            self.soft["S1"].append(cost * miss)
-                if act.kind == "visit":
-                    for w in sorted(met):
-                        nxt = _next_week(w)
-                        if nxt in met:
-                            both = m.new_bool_var(f"S1:b2b:{act.key}:{w}")
-                            m.add_bool_or([met[w].Not(), met[nxt].Not(), both])
-                            self.soft["S1"].append(2 * both)
+class _Block:
+    """A `Builder.about` block: the constraints posted while it is open, and what they are about."""
 
-    def _forced_weeks(self, wg, act: Activity) -> list[set[tuple[int, int]]]:
-        """The weeks with candidates of each period in which `act` needs a session (R5, R7,
-        R13): a spread window holding all of one always has a session."""
-        required = stream_periods(self.problem, wg, act)
-        if required is None or required[1][0] < 1:
-            return []
-        cands = self.cands[act.key]
-        weeks = [{iso_week(day) for day, _, _ in cands if day in t} for t in required[0]]
-        return [w for w in weeks if w]  # an empty period leaves no plan anyway (R5, R7)
+    __slots__ = ("b", "rule", "sessions", "days", "subject", "first", "end")
 
-    def _expected_sessions(self, act: Activity) -> int:
-        """The fewest sessions the activity's stream allows (none to spread for central events)."""
-        wg = self.problem.work_groups[act.wg]
-        stream = wg.stream(act.kind)
-        if stream is None or stream.fixed:
-            return 0
-        required = stream_periods(self.problem, wg, act)
-        return expected_sessions(stream, len(required[0]) if required else 0)
+    def __init__(self, b: Builder, rule: str, sessions, days, subject: dict):
+        self.b, self.rule, self.days, self.subject = b, rule, days, subject
+        self.sessions = sessions if isinstance(sessions, (list, tuple)) else tuple(sessions)
 
-    def _preferences(self) -> None:
-        """S2: one point per attendee or host school whose preferences a session misses.
+    def __enter__(self) -> None:
+        if self.b._open is not None:
+            raise RuntimeError(f"an {self.rule} block inside an {self.b._open.rule} block")
+        self.b._open = self
+        self.first = len(self.b._constraints)
 
-        A party with `prefer_days` or `prefer_dates` is pleased by a session on one of those
-        weekdays or dates; a party with neither never minds.
-        """
-        p = self.problem
-        for act in p.activities:
-            parties = [p.people[x] for x in act.attendees] + [p.schools[act.venue]]
-            prefs = [(q.prefer_days, q.prefer_dates) for q in parties if q.prefer_days or q.prefer_dates]
-            if not prefs:
-                continue
-            for day, _, x in self.cands[act.key]:
-                wd = weekday_name(day)
-                missed = sum(1 for days, dates in prefs if wd not in days and day not in dates)
-                if missed:
-                    self.soft["S2"].append(missed * x)
-
-    def _travel(self) -> None:
-        """S3: miles the leader drives, one round trip per venue per date."""
-        p, m = self.problem, self.model
-        trips: dict[tuple[str, dt.date, str], list] = defaultdict(list)
-        acts_at: dict[tuple[str, dt.date, str], set[str]] = defaultdict(set)
-        for act in p.activities:
-            home = p.school_of(act.leader)
-            if act.venue == home:
-                continue
-            for day, _, x in self.cands[act.key]:
-                trips[(act.leader, day, act.venue)].append(x)
-                acts_at[(act.leader, day, act.venue)].add(act.key)
-        for key in sorted(trips):
-            leader, day, venue = key
-            miles = round_trip_miles(p.schools[p.school_of(leader)].location, p.schools[venue].location)
-            if not miles:
-                continue
-            xs = trips[key]
-            if len(acts_at[key]) == 1:  # one activity meets at most once a day there
-                self.soft["S3"].append(round(miles) * sum(xs))
-            else:
-                trip = m.new_bool_var(f"S3:trip:{leader}:{day}:{venue}")
-                for x in xs:
-                    m.add_implication(x, trip)
-                self.soft["S3"].append(round(miles) * trip)
-
-    def _cost(self) -> None:
-        """S4: pounds of teacher release beyond the funding each school receives per WG."""
-        p, m = self.problem, self.model
-        for wg in p.work_groups.values():
-            funding = wg.release_funding
-            if funding is None:  # every release day is paid for: never beyond funding
-                continue
-            for school in wg.schools:
-                terms = []
-                for act in wg.activities:
-                    n = sum(1 for t in act.teachers if p.school_of(t) == school)
-                    if n:
-                        per_half = round(p.supply_rate * n / 2)
-                        terms += [per_half * units(slot) * x for _, slot, x in self.cands[act.key]]
-                if not terms:
-                    continue
-                excess = m.new_int_var(0, 10**7, f"S4:excess:{wg.id}:{school}")
-                m.add(excess >= sum(terms) - round(funding))
-                self.soft["S4"].append(excess)
-
-
-def _next_week(week: tuple[int, int]) -> tuple[int, int]:
-    monday = dt.date.fromisocalendar(week[0], week[1], 1) + dt.timedelta(days=7)
-    return iso_week(monday)
+    def __exit__(self, *exc) -> None:
+        self.b._open = None
+        self.end = len(self.b._constraints)
+        if self.end > self.first:
+            self.b.blocks.append(self)

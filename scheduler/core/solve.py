@@ -15,12 +15,13 @@ from ortools.sat.python import cp_model
 
 from models.units import HALVES
 from scheduler.core.decompose import components, merge_plans, own_only, restrict
+from scheduler.core.formulation import build
 from scheduler.core.model import SOFT_GOALS, Builder
 from scheduler.core.plan import SOLVED, Plan, Session
-from scheduler.core.problem import Activity, Problem
+from scheduler.core.problem import Problem
 from scheduler.core.processes import process_pool
 from scheduler.core.progress import OnProgress, Progress
-from scheduler.core.rules import RULE, candidate_slots
+from scheduler.core.rules import candidate_slots, check_plan, slot_reasons
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
@@ -76,15 +77,6 @@ def pin_problems(problem: Problem) -> list[str]:
         reasons = slot_reasons(problem, act, pin.date, pin.slot)
         out.append(f"R11: {where} breaks " + "; ".join(reasons) + ". Move or remove the pin.")
     return out
-
-
-def slot_reasons(problem: Problem, act: Activity, day: dt.date, slot: str) -> list[str]:
-    """Why the rules R1–R3 rule out `act` on this date and slot (empty if they do not)."""
-    wg = problem.work_groups[act.wg]
-    reasons = [f"R1 {r}" for r in RULE["R1"].reasons(problem, act, wg, day)]
-    reasons += [f"R2 {r}" for r in RULE["R2"].reasons(problem, act, day)]
-    reasons += [f"R3 {n} has a fixed commitment" for n in RULE["R3"].busy(problem, act, day, slot)]
-    return reasons
 
 
 def solve(problem: Problem, options: SolveOptions = SolveOptions(), replan=None) -> Plan:
@@ -185,8 +177,6 @@ def repair(problem: Problem, pieces: list[tuple[str, ...]], plans: list[Plan], o
     4. should that fail or still break a rule (the TfM Lead's weekly cap, say), the whole
        component is solved from the best plan so far as a hint, with the bound as a cut.
     """
-    from scheduler.core.checked import check_plan
-
     relaxed = merge_plans(problem.name, plans)
     if relaxed.status == "infeasible":  # a relaxation without a plan: the whole has none
         return relaxed
@@ -267,7 +257,7 @@ def solve_model(
     `hint` is a plan to start from; `bound` a proven lower bound of the objective, added as
     a cut; `only` holds activities to these (date, slot)s (see `Builder.only`)."""
     started = time.perf_counter()
-    builder = Builder(problem, extra=replan.extra_candidates() if replan else {}, only=only or {}).build()
+    builder = build(problem, extra=replan.extra_candidates() if replan else None, only=only)
     if hint:
         chosen = {(problem.session_key(s), s.date, s.slot) for s in hint}
         for key, xs in builder.cands.items():

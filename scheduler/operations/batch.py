@@ -138,7 +138,7 @@ def _row(name: str, status: str, message: str = "", **values: Any) -> Row:
 def count_violations(source: str | Path, plan_path: str | Path, problem=None) -> int:
     """Hard-rule violations `hubplan check` finds in a written plan (of `problem`, the
     instance's, when the caller has it already: reading the file again changes nothing)."""
-    from scheduler.core.checked import check_plan
+    from scheduler.core.rules import check_plan
     from scheduler.services.plans import read_plan
 
     if problem is None:

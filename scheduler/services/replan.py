@@ -30,6 +30,7 @@ from models.load import InstanceError
 from scheduler.core.model import Builder
 from scheduler.core.plan import Plan, Session
 from scheduler.core.problem import Problem
+from scheduler.core.rules import slot_reasons
 from scheduler.services.plans import read_previous
 
 CHANGES_COLUMNS = (
@@ -131,8 +132,6 @@ class Replan:
     # -- after solving -----------------------------------------------------------
     def label(self, problem: Problem, plan: Plan) -> list[Change]:
         """Give the plan's sessions their previous ids and sequences; return every change."""
-        from scheduler.core.solve import slot_reasons
-
         prev = self.by_activity()
         new: dict[str, list[Session]] = defaultdict(list)
         for s in plan.sessions:

@@ -1,0 +1,251 @@
+"""R1–R3: where and when a session may be at all.
+
+Each of these rules narrows an activity's (date, slot)s (`allowed`): its `add` narrows
+them in the model before any variable exists, so the model has no variable where they
+forbid one, and `candidate_slots` asks the same three of one activity. `slot_reasons`
+says why they rule out one (date, slot): for `check`, explanations, pins and re-planning.
+R3 also posts its constraints between sessions (no one in two places, venue capacity).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+from models.units import halves
+from scheduler.core.calendar import WEEKDAY_NAMES, Period, weekday_name
+from scheduler.core.model import Slots, window_slots
+from scheduler.core.problem import Activity, Problem, WorkGroupSpec
+from scheduler.core.relax import (
+    Relaxation,
+    blackout_runs,
+    day_span,
+    lift_blackout,
+    release_more,
+    widen_window,
+)
+from scheduler.core.rules.base import Label, Rule, Violation, when, who
+
+if TYPE_CHECKING:  # pragma: no cover
+    from scheduler.core.checked import Checked
+    from scheduler.core.model import Builder
+
+
+class R1Calendar(Rule):
+    id, title = "R1", "calendar"
+
+    def parts(self, p: Problem, act: Activity, wg: WorkGroupSpec) -> list[tuple[str, frozenset[dt.date]]]:
+        """(why, school days) for the venue and the school of everyone attending."""
+        out = [(f"not a school day at {p.schools[act.venue].name} (the venue)", p.schools[act.venue].days)]
+        for person in act.attendees:
+            school = p.school_of(person)
+            out.append(
+                (
+                    f"not a school day at {p.schools[school].name}, {p.people[person].name}'s school",
+                    p.schools[school].days,
+                )
+            )
+        return out
+
+    def allowed(self, p: Problem, act: Activity, slots: Slots) -> Slots:
+        """The (date, slot)s on a school day of the venue and of everyone attending."""
+        days: set[dt.date] | None = None
+        for _, allowed in self.parts(p, act, p.work_groups[act.wg]):
+            days = set(allowed) if days is None else days & allowed
+        days = days or set()
+        return [(day, slot) for day, slot in slots if day in days]
+
+    def add(self, b: Builder) -> None:
+        b.narrow(self.allowed)
+
+    def reasons(self, p: Problem, act: Activity, day: dt.date, slot: str = "") -> list[str]:
+        wg = p.work_groups[act.wg]
+        out = [] if wg.start <= day <= wg.end else [f"outside {wg.id}'s window {wg.start}..{wg.end}"]
+        return out + list(dict.fromkeys(why for why, allowed in self.parts(p, act, wg) if day not in allowed))
+
+    def check(self, c: Checked) -> Iterator[Violation]:
+        for s, act in c.sessions_with_activity():
+            for why in self.reasons(c.problem, act, s.date):
+                yield Violation(self.id, f"{c.describe(s)}: {why}", s.work_group)
+
+
+class R2Release(Rule):
+    id, title = "R2", "release"
+
+    def parts(self, p: Problem, act: Activity) -> list[tuple[str, Iterable[dt.date], bool]]:
+        """(why, dates, allowed?) — weekdays released, dates unavailable, blackouts."""
+        out: list[tuple[str, Iterable[dt.date], bool]] = []
+        for person in act.attendees:
+            pc = p.people[person]
+            out.append(
+                (
+                    f"{pc.name} is not released on that weekday (releases: {', '.join(sorted(pc.release_days, key=WEEKDAY_NAMES.index)) or 'none'})",
+                    pc.release_days,
+                    True,
+                )
+            )
+            out.append((f"{pc.name} is unavailable", pc.unavailable, False))
+        for school in dict.fromkeys([act.venue, *(p.school_of(x) for x in act.attendees)]):
+            out.append((f"inside a blackout at {p.schools[school].name}", p.schools[school].blackouts, False))
+        return out
+
+    @staticmethod
+    def _failing(parts: list[tuple[str, Iterable, bool]], day: dt.date) -> Iterator[tuple[str, Iterable]]:
+        wd = weekday_name(day)
+        for why, items, allowed in parts:
+            if ((wd if allowed else day) in items) != allowed:
+                yield why, items
+
+    def allowed(self, p: Problem, act: Activity, slots: Slots) -> Slots:
+        """The (date, slot)s on which every attendee can be released."""
+        parts = self.parts(p, act)
+        ok: dict[dt.date, bool] = {}
+        out = []
+        for day, slot in slots:
+            if day not in ok:
+                ok[day] = next(self._failing(parts, day), None) is None
+            if ok[day]:
+                out.append((day, slot))
+        return out
+
+    def add(self, b: Builder) -> None:
+        b.narrow(self.allowed)
+
+    def reasons(self, p: Problem, act: Activity, day: dt.date, slot: str = "") -> list[str]:
+        return [
+            f"{why} ({items[day]})" if isinstance(items, dict) else why
+            for why, items in self._failing(self.parts(p, act), day)
+        ]
+
+    def check(self, c: Checked) -> Iterator[Violation]:
+        for s, act in c.sessions_with_activity():
+            for why in self.reasons(c.problem, act, s.date):
+                yield Violation(self.id, f"{c.describe(s)}: {why}", s.work_group)
+
+
+class R3NoDoubleBooking(Rule):
+    id, title = "R3", "no double booking"
+
+    def busy(self, p: Problem, act: Activity, day: dt.date, slot: str) -> list[str]:
+        """Attendees with a fixed commitment in that slot."""
+        return [
+            p.people[x].name for x in act.attendees if any((day, h) in p.people[x].busy for h in halves(slot))
+        ]
+
+    def allowed(self, p: Problem, act: Activity, slots: Slots) -> Slots:
+        """The (date, slot)s in which no attendee has a fixed commitment: what `busy` asks
+        of one slot, for all of them at once (the commitments gathered once)."""
+        taken = set().union(*(p.people[x].busy for x in act.attendees))
+        return [(day, slot) for day, slot in slots if not any((day, h) in taken for h in halves(slot))]
+
+    def reasons(self, p: Problem, act: Activity, day: dt.date, slot: str) -> list[str]:
+        return [f"{name} has a fixed commitment" for name in self.busy(p, act, day, slot)]
+
+    def add(self, b: Builder) -> None:
+        b.narrow(self.allowed)
+        model = b.model
+        for (person, _, _), xs in b.by_person_half.items():  # sessions someone attends then
+            if len(xs) > 1:
+                with b.about(self.id, xs, person=person):
+                    model.add_at_most_one(xs)
+        for (venue, _, _), xs in b.by_venue_half.items():
+            cap = b.problem.schools[venue].capacity
+            if len(xs) > cap:
+                with b.about(self.id, xs, school=venue):
+                    model.add(sum(xs) <= cap)
+
+    def describe(self, label: Label, p: Problem) -> str:
+        name = who(label, p)
+        return (
+            f"{name} cannot be in two places at once{when(label)}"
+            if name
+            else f"no double booking{when(label)}"
+        )
+
+    def check(self, c: Checked) -> Iterator[Violation]:
+        p = c.problem
+        people: dict[tuple[str, dt.date, str], list] = defaultdict(list)
+        venues: dict[tuple[str, dt.date, str], list] = defaultdict(list)
+        for s in c.sessions:
+            for h in halves(s.slot):
+                for x in dict.fromkeys(s.attendees):  # a trainee leads and attends: once
+                    people[(x, s.date, h)].append(s)
+                venues[(s.venue, s.date, h)].append(s)
+            act = c.activity(s)
+            if act is not None:
+                for why in self.reasons(p, act, s.date, s.slot):
+                    yield Violation(self.id, f"{c.describe(s)}: {why} then", s.work_group)
+        for (x, day, h), ss in sorted(people.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
+            if len(ss) > 1:
+                name = p.people[x].name if x in p.people else x
+                yield Violation(
+                    self.id,
+                    f"{name} is booked twice on {day} {h}: " + " and ".join(c.describe(s) for s in ss),
+                    ss[0].work_group,
+                )
+        for (v, day, h), ss in sorted(venues.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
+            cap = p.schools[v].capacity if v in p.schools else 1
+            if len(ss) > cap:
+                yield Violation(
+                    self.id, f"{v} hosts {len(ss)} sessions on {day} {h}, capacity {cap}", ss[0].work_group
+                )
+
+
+WHERE = (R1Calendar(), R2Release(), R3NoDoubleBooking())
+
+
+def candidate_slots(p: Problem, act: Activity) -> Slots:
+    """Every (date, slot) the activity may use under R1, R2 and R3's commitments: the
+    narrowing their `add` does in the model, asked of one activity."""
+    slots = window_slots(p, act)
+    for rule in WHERE:
+        slots = rule.allowed(p, act, slots)
+    return slots
+
+
+def slot_reasons(p: Problem, act: Activity, day: dt.date, slot: str) -> list[str]:
+    """Why R1–R3 rule out `act` on this date and slot (empty if they do not)."""
+    return [f"{rule.id} {why}" for rule in WHERE for why in rule.reasons(p, act, day, slot)]
+
+
+# -- what would free more dates (the relaxations of R1 and R2) ---------------------------
+
+
+def more_dates(p: Problem, people: list[str], wgs: Iterable[str]) -> list[Relaxation]:
+    """More release days for these people (R2), then for each Work Group its schools'
+    blackouts lifted (R2) and its window widened (R1)."""
+    out = release_more(p, people)
+    for w in wgs:
+        wg = p.work_groups[w]
+        for sid in dict.fromkeys([wg.venue, *wg.schools]):
+            out += [lift_blackout(p, sid, reason, days) for reason, days in blackout_runs(p, sid, None)]
+        window = widen_window(p, w)
+        out += [window] if window else []
+    return out
+
+
+def no_day_reasons(p: Problem, act: Activity, t: Period) -> str:
+    """What removes every school day of `t` for `act`, in plain words (R1–R3)."""
+    schools = list(dict.fromkeys([act.venue, *(p.school_of(x) for x in act.attendees)]))
+    parts = []
+    for sid in schools:
+        closed = sorted(d for d in p.hub_days if d in t and d not in p.schools[sid].days)
+        if closed:
+            more = f" and {len(closed) - 4} more" if len(closed) > 4 else ""
+            parts.append(f"{p.schools[sid].name}'s closures on {', '.join(map(str, closed[:4]))}{more}")
+        for reason, days in blackout_runs(p, sid, t):
+            parts.append(f"{p.schools[sid].name}'s blackout {day_span(days)} ({reason})")
+    for pid in act.attendees:
+        person = p.people[pid]
+        released = sorted(person.release_days, key=WEEKDAY_NAMES.index)
+        if len(released) < 5:
+            parts.append(f"{person.name}'s release days ({', '.join(released) or 'none'})")
+        away = sorted(d for d in person.unavailable if d in t)
+        if away:
+            parts.append(f"{person.name}'s unavailable dates {day_span(away)}")
+        busy = sorted({d for d, _ in person.busy if d in t})
+        if busy:
+            parts.append(f"{person.name}'s commitments on {', '.join(map(str, busy))}")
+    return " and ".join(parts) if parts else "the school calendars"
