@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
 from conftest import EXAMPLE
+from ortools.sat.python import cp_model
 from test_cli import hubplan
 
 from models.load import load_instance
+from scheduler.core.decompose import restrict
 from scheduler.core.model import Label
 from scheduler.core.problem import Problem
 from scheduler.core.rules import RULES
-from scheduler.core.solve import SolveOptions, solve
+from scheduler.core.solve import SolveOptions, run, solve
 from scheduler.services import explain
 from scheduler.services.explain import check_relaxations, find_facts
 
@@ -154,3 +157,33 @@ def test_explain_reads_labels_never_variable_names():
     the names the model gives its variables."""
     source = Path(explain.__file__).read_text()
     assert "import re" not in source and "variables[" not in source
+
+
+def test_the_clashing_set_is_searched_through_run(tmp_path, monkeypatch):
+    """Every solve of the core search goes through `scheduler.core.solve.run`, so an
+    INFEASIBLE verdict is checked again without presolve (OR-Tools #5274) before a clash
+    is reported."""
+    verdicts = []
+
+    def recorded(solver, model, callback=None):
+        verdicts.append(run(solver, model, callback))
+        return verdicts[-1]
+
+    monkeypatch.setattr(explain, "run", recorded)
+    problem = Problem.from_instance(load_instance(variant(tmp_path, "budget", budget_too_small)))
+    core = explain.model_core(restrict(problem, ("sec-dev-1",)))
+    assert {label.rule for label in core} == {"R4", "R10"}
+    assert Label("R10", ("sec-dev-1",), None, "chris-moss") in core
+    assert "infeasible" in verdicts
+
+
+def test_run_trusts_no_infeasible_verdict_that_presolve_alone_gives():
+    """A model CP-SAT calls INFEASIBLE with presolve but solves without it (#5274) is feasible."""
+
+    class PresolveBug:
+        parameters = SimpleNamespace(cp_model_presolve=True, catch_sigint_signal=True)
+
+        def solve(self, model, callback=None):
+            return cp_model.INFEASIBLE if self.parameters.cp_model_presolve else cp_model.OPTIMAL
+
+    assert run(PresolveBug(), cp_model.CpModel()) == "feasible"

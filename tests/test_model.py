@@ -12,9 +12,9 @@ from conftest import EXAMPLE
 from models.load import parse_instance
 from scheduler.core import objective
 from scheduler.core.formulation import build, post_rules
-from scheduler.core.model import Builder
+from scheduler.core.model import Builder, Label
 from scheduler.core.problem import Problem
-from scheduler.core.rules import candidate_slots, check_plan
+from scheduler.core.rules import Rule, candidate_slots, check_plan
 from scheduler.core.solve import SolveOptions, _solver, solve
 
 
@@ -156,3 +156,37 @@ def test_only_a_wide_gap_is_solved_without_cuts(gap, cut_free):
     assert (prm.cut_level == 0) is cut_free
     assert (prm.symmetry_level == 0) is cut_free
     assert prm.cp_model_probing_level == (0 if gap else 2)
+
+
+def test_every_hard_rule_constraint_carries_its_label(example_problem):
+    """Each rule posts inside `Builder.about`, so an explanation can tell what every
+    constraint is about; the labels name subjects, never variable names."""
+    b = post_rules(Builder(example_problem))
+    spans = [(first, end) for first, end, _ in b.labelled()]
+    assert spans[0][0] == 0 and spans[-1][1] == len(b.model.proto.constraints)
+    assert all(end == first for (_, end), (first, _) in zip(spans, spans[1:]))  # no gap, no overlap
+    labels = {label for _, _, label in b.labelled()}
+    # R1 and R2 only narrow the candidates; no two of the example's venues are 30 km apart (R12).
+    assert {label.rule for label in labels} == {f"R{i}" for i in range(3, 14)} - {"R12"}
+    pin = next(label for label in labels if label.pin == 0)
+    assert pin == Label("R11", ("sec-dev-1",), "sec-dev-1/group", None, "autumn", None, 0)
+    assert Label("R10", ("sec-dev-1",), None, "chris-moss") in labels  # Chris is at two streams
+    assert any(label.rule == "R9" and label.person == "sam-jones" for label in labels)
+    assert any(label.rule == "R3" and label.school == "lindale" for label in labels)  # a venue
+
+
+def test_a_rule_posting_without_a_label_is_refused(example_problem):
+    class Unlabelled(Rule):
+        id = "R0"
+
+        def add(self, b: Builder) -> None:
+            b.model.add(b.count_of(*b.problem.activities) >= 1)
+
+    with pytest.raises(RuntimeError, match="R0 posted 1 constraints outside Builder.about"):
+        post_rules(Builder(example_problem), [Unlabelled()])
+
+
+def test_candidates_are_narrowed_before_the_variables_exist(example_problem):
+    b = post_rules(Builder(example_problem))
+    with pytest.raises(RuntimeError, match="before the variables are made"):
+        b.narrow(lambda p, act, slots: slots)

@@ -65,17 +65,23 @@ TINY = {
 }
 
 
+def wg(wid: str, specialist: str, school: str, teachers=(), headteacher=None, **more) -> dict:
+    """A Work Group on programme `p` with one school (and its teachers, its headteacher)."""
+    entry = {"school": school, "teachers": list(teachers)} | (
+        {"headteacher": headteacher} if headteacher else {}
+    )
+    return {"id": wid, "programme": "p", "specialist": specialist, "schools": [entry], **more}
+
+
+SAM_TWICE = [wg("a", "sam", "near", ["ann"]), wg("b", "sam", "far", ["bob"])]  # Sam leads both
+
+
 def hub(streams: dict, wgs: list[dict] | None = None, edit=None) -> Problem:
     """The tiny hub with one programme `p` of these streams, Work Groups `wgs` on it (default
     one, `wg`, led by Sam with Ann of Near), and `edit` done to the instance."""
     doc = copy.deepcopy(TINY)
     doc["programmes"]["p"] = {"streams": streams}
-    default = {
-        "id": "wg",
-        "programme": "p",
-        "specialist": "sam",
-        "schools": [{"school": "near", "teachers": ["ann"]}],
-    }
+    default = wg("wg", "sam", "near", ["ann"])
     doc["work_groups"] = wgs or [default]
     if edit is not None:
         edit(doc)
@@ -139,21 +145,7 @@ def _r3() -> Case:
     def edit(d):
         person(d, "sam")["commitments"] = [{"date": "2026-09-08", "slot": "am"}]
 
-    wgs = [
-        {
-            "id": "a",
-            "programme": "p",
-            "specialist": "sam",
-            "schools": [{"school": "near", "teachers": ["ann"]}],
-        },
-        {
-            "id": "b",
-            "programme": "p",
-            "specialist": "sam",
-            "schools": [{"school": "far", "teachers": ["bob"]}],
-        },
-        {"id": "c", "programme": "p", "specialist": "tess", "venue": "home", "schools": [{"school": "far"}]},
-    ]
+    wgs = [*SAM_TWICE, wg("c", "tess", "far", venue="home")]
     p = hub({"group": GROUP}, wgs, edit)
     return Case(
         p,
@@ -227,18 +219,8 @@ def _r8() -> Case:
     Groups; one group meeting each half-term."""
     streams = {"group": {**GROUP, "gap_days": 14}, "visit": VISIT}
     wgs = [
-        {
-            "id": "a",
-            "programme": "p",
-            "specialist": "sam",
-            "schools": [{"school": "near", "teachers": ["ann"]}],
-        },
-        {
-            "id": "b",
-            "programme": "p",
-            "specialist": "tess",
-            "schools": [{"school": "near", "teachers": ["hana"]}],
-        },
+        wg("a", "sam", "near", ["ann"]),
+        wg("b", "tess", "near", ["hana"]),
     ]
     p = hub(streams, wgs)
     half_terms = hub({"group": {**GROUP, "per_half_term": 1}})
@@ -258,21 +240,7 @@ def _r8() -> Case:
 
 def _r9() -> Case:
     """Sam leads at most one day a week, across his Work Groups."""
-    wgs = [
-        {
-            "id": "a",
-            "programme": "p",
-            "specialist": "sam",
-            "schools": [{"school": "near", "teachers": ["ann"]}],
-        },
-        {
-            "id": "b",
-            "programme": "p",
-            "specialist": "sam",
-            "schools": [{"school": "far", "teachers": ["bob"]}],
-        },
-    ]
-    p = hub({"visit": VISIT}, wgs, lambda d: person(d, "sam").update(max_days_per_week=1))
+    p = hub({"visit": VISIT}, SAM_TWICE, lambda d: person(d, "sam").update(max_days_per_week=1))
     return Case(
         p,
         forbids=[{"a/visit/near": [("2026-09-08", "day")], "b/visit/far": [("2026-09-10", "am")]}],
@@ -306,21 +274,7 @@ def _r11() -> Case:
 
 def _r12() -> Case:
     """Sam may not be at Near and at Far (48 km apart) on one date; Home and Near are fine."""
-    wgs = [
-        {
-            "id": "a",
-            "programme": "p",
-            "specialist": "sam",
-            "schools": [{"school": "near", "teachers": ["ann"]}],
-        },
-        {
-            "id": "b",
-            "programme": "p",
-            "specialist": "sam",
-            "schools": [{"school": "far", "teachers": ["bob"]}],
-        },
-    ]
-    p = hub({"group": GROUP, "visit": VISIT}, wgs)
+    p = hub({"group": GROUP, "visit": VISIT}, SAM_TWICE)
     return Case(
         p,
         forbids=[{"a/visit/near": [("2026-09-08", "am")], "b/visit/far": [("2026-09-08", "pm")]}],
@@ -340,13 +294,8 @@ def _r13() -> Case:
         "per_term": 1,
         "optional": True,
     }
-    wg = {
-        "id": "wg",
-        "programme": "p",
-        "specialist": "sam",
-        "schools": [{"school": "near", "teachers": ["ann"], "headteacher": "hana"}],
-    }
-    p = hub({"group": GROUP, "headteachers": heads}, [wg])
+    led = wg("wg", "sam", "near", ["ann"], headteacher="hana")
+    p = hub({"group": GROUP, "headteachers": heads}, [led])
     return Case(
         p,
         forbids=[{"wg/headteachers": [("2026-09-08", "am")]}, {"wg/headteachers": []}],

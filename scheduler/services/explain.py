@@ -39,15 +39,13 @@ from scheduler.core.plan import SOLVED
 from scheduler.core.problem import Activity, Problem
 from scheduler.core.relax import (
     Relaxation,
-    blackout_runs,
     drop_pin,
     move_pin,
     release_more,
-    shorter_blackouts,
     widen_window,
 )
 from scheduler.core.rules import RULE, RULES, candidate_slots, iso_week
-from scheduler.core.rules.where import more_dates, no_day_reasons
+from scheduler.core.rules.where import day_relaxations, more_dates, no_day_reasons
 from scheduler.core.solve import SolveOptions, new_solver, pin_problems, run, solve
 
 CHECK_LIMIT = 10.0  # deterministic seconds for each solve that checks a relaxation
@@ -101,22 +99,6 @@ def _needs(p: Problem, act: Activity) -> tuple[str, str, list[Period]]:
     return "", "", []
 
 
-def _gap_relaxations(p: Problem, act: Activity, t: Period) -> list[Relaxation]:
-    """Ways to give `act` a legal date in `t`, one of each kind first, then the rest."""
-    schools = list(dict.fromkeys([act.venue, *(p.school_of(x) for x in act.attendees)]))
-    blackouts = [
-        shorter_blackouts(p, sid, reason, days)
-        for sid in schools
-        for reason, days in blackout_runs(p, sid, t)
-    ]
-    term_days = [d for d in sorted(p.hub_days) if d in t]
-    people = release_more(p, list(act.attendees), term_days)
-    window = widen_window(p, act.wg)
-    first = [b[0] for b in blackouts] + people[:1]
-    rest = [r for b in blackouts for r in b[1:]] + people[1:] + ([window] if window else [])
-    return first + rest
-
-
 def capacity_facts(p: Problem) -> list[Fact]:
     """Counting checks that need no solver."""
     out: list[Fact] = []
@@ -138,7 +120,7 @@ def capacity_facts(p: Problem) -> list[Fact]:
                         (wg.id,),
                         f"{subject} in the {t.name} term ({t.start}..{t.end}), but {no_day_reasons(p, act, t)} "
                         f"leave no school day for {'a visit' if act.kind == 'visit' else 'it'}.",
-                        _gap_relaxations(p, act, t),
+                        day_relaxations(p, act, t),
                         _has_date(act.key, t),
                     )
                 )
@@ -197,7 +179,7 @@ def model_core(p: Problem, time_limit: float = CHECK_LIMIT) -> list[Label] | Non
     b = Builder(p)
     proto = b.model.proto
     lits: dict[Label, cp_model.IntVar] = {}
-    for rule in RULES:
+    for rule in RULES:  # a rule at a time: its labels' assumptions right after its constraints
         done = len(b.blocks)
         post_rules(b, [rule])
         for first, end, label in b.labelled(done):
@@ -214,6 +196,7 @@ def model_core(p: Problem, time_limit: float = CHECK_LIMIT) -> list[Label] | Non
         b.model.add_assumptions([lits[label] for label in subset])
         if run(solver, b.model) != "infeasible":
             return None
+        # The core of the solve that decided: the re-check without presolve when there was one.
         found = set(solver.sufficient_assumptions_for_infeasibility())
         return [label for label in subset if lits[label].index in found]
 

@@ -24,6 +24,7 @@ from scheduler.core.relax import (
     day_span,
     lift_blackout,
     release_more,
+    shorter_blackouts,
     widen_window,
 )
 from scheduler.core.rules.base import Label, Rule, Violation, when, who
@@ -33,7 +34,28 @@ if TYPE_CHECKING:  # pragma: no cover
     from scheduler.core.model import Builder
 
 
-class R1Calendar(Rule):
+class WhereRule(Rule):
+    """A rule on where a session may be: it narrows the candidates (`allowed`) and says
+    why it rules out a (date, slot) (`reasons`), which is also what it finds in a plan."""
+
+    def allowed(self, p: Problem, act: Activity, slots: Slots) -> Slots:
+        """The (date, slot)s of `slots` the rule allows `act`."""
+        return slots
+
+    def reasons(self, p: Problem, act: Activity, day: dt.date, slot: str) -> list[str]:
+        """Why the rule rules out `act` on this date and slot (empty if it does not)."""
+        return []
+
+    def add(self, b: Builder) -> None:
+        b.narrow(self.allowed)
+
+    def check(self, c: Checked) -> Iterator[Violation]:
+        for s, act in c.sessions_with_activity():
+            for why in self.reasons(c.problem, act, s.date, s.slot):
+                yield Violation(self.id, f"{c.describe(s)}: {why}", s.work_group)
+
+
+class R1Calendar(WhereRule):
     id, title = "R1", "calendar"
 
     def parts(self, p: Problem, act: Activity, wg: WorkGroupSpec) -> list[tuple[str, frozenset[dt.date]]]:
@@ -57,21 +79,13 @@ class R1Calendar(Rule):
         days = days or set()
         return [(day, slot) for day, slot in slots if day in days]
 
-    def add(self, b: Builder) -> None:
-        b.narrow(self.allowed)
-
-    def reasons(self, p: Problem, act: Activity, day: dt.date, slot: str = "") -> list[str]:
+    def reasons(self, p: Problem, act: Activity, day: dt.date, slot: str) -> list[str]:
         wg = p.work_groups[act.wg]
         out = [] if wg.start <= day <= wg.end else [f"outside {wg.id}'s window {wg.start}..{wg.end}"]
         return out + list(dict.fromkeys(why for why, allowed in self.parts(p, act, wg) if day not in allowed))
 
-    def check(self, c: Checked) -> Iterator[Violation]:
-        for s, act in c.sessions_with_activity():
-            for why in self.reasons(c.problem, act, s.date):
-                yield Violation(self.id, f"{c.describe(s)}: {why}", s.work_group)
 
-
-class R2Release(Rule):
+class R2Release(WhereRule):
     id, title = "R2", "release"
 
     def parts(self, p: Problem, act: Activity) -> list[tuple[str, Iterable[dt.date], bool]]:
@@ -110,22 +124,14 @@ class R2Release(Rule):
                 out.append((day, slot))
         return out
 
-    def add(self, b: Builder) -> None:
-        b.narrow(self.allowed)
-
-    def reasons(self, p: Problem, act: Activity, day: dt.date, slot: str = "") -> list[str]:
+    def reasons(self, p: Problem, act: Activity, day: dt.date, slot: str) -> list[str]:
         return [
             f"{why} ({items[day]})" if isinstance(items, dict) else why
             for why, items in self._failing(self.parts(p, act), day)
         ]
 
-    def check(self, c: Checked) -> Iterator[Violation]:
-        for s, act in c.sessions_with_activity():
-            for why in self.reasons(c.problem, act, s.date):
-                yield Violation(self.id, f"{c.describe(s)}: {why}", s.work_group)
 
-
-class R3NoDoubleBooking(Rule):
+class R3NoDoubleBooking(WhereRule):
     id, title = "R3", "no double booking"
 
     def busy(self, p: Problem, act: Activity, day: dt.date, slot: str) -> list[str]:
@@ -144,7 +150,7 @@ class R3NoDoubleBooking(Rule):
         return [f"{name} has a fixed commitment" for name in self.busy(p, act, day, slot)]
 
     def add(self, b: Builder) -> None:
-        b.narrow(self.allowed)
+        super().add(b)  # no variable in an attendee's fixed commitments
         model = b.model
         for (person, _, _), xs in b.by_person_half.items():  # sessions someone attends then
             if len(xs) > 1:
@@ -224,6 +230,22 @@ def more_dates(p: Problem, people: list[str], wgs: Iterable[str]) -> list[Relaxa
         window = widen_window(p, w)
         out += [window] if window else []
     return out
+
+
+def day_relaxations(p: Problem, act: Activity, t: Period) -> list[Relaxation]:
+    """Ways to give `act` a legal date in `t` (R1–R2), one of each kind first, then the rest."""
+    schools = list(dict.fromkeys([act.venue, *(p.school_of(x) for x in act.attendees)]))
+    blackouts = [
+        shorter_blackouts(p, sid, reason, days)
+        for sid in schools
+        for reason, days in blackout_runs(p, sid, t)
+    ]
+    term_days = [d for d in sorted(p.hub_days) if d in t]
+    people = release_more(p, list(act.attendees), term_days)
+    window = widen_window(p, act.wg)
+    first = [b[0] for b in blackouts] + people[:1]
+    rest = [r for b in blackouts for r in b[1:]] + people[1:] + ([window] if window else [])
+    return first + rest
 
 
 def no_day_reasons(p: Problem, act: Activity, t: Period) -> str:
