@@ -150,6 +150,8 @@ def test_every_rule_is_described_even_for_a_label_naming_no_session(example_prob
         bare = rule.describe(Label(rule.id), example_problem)
         named = rule.describe(Label(rule.id, ("sec-dev-1",), None, "sam-jones", "spring"), example_problem)
         assert bare and named
+    r5 = Label("R5", ("sec-dev-1",), "sec-dev-1/group")
+    assert RULES[4].describe(r5, example_problem) == "sec-dev-1 needs at least 4 group meetings"
 
 
 def test_explain_reads_labels_never_variable_names():

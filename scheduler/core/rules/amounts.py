@@ -239,9 +239,7 @@ class R5GroupMeetings(Rule):
     def describe(self, label: Label, p: Problem) -> str:
         r = params(label, p)
         if only_wg(label, p) and "group_meetings" in r:
-            return (
-                f"{wg_names(label)} needs at least {range_or_unknown(r.get('group_meetings'))} group meetings"
-            )
+            return f"{wg_names(label)} needs {range_or_unknown(r.get('group_meetings'))} group meetings"
         return f"{stream_name(label, p) or 'the group'} needs its group meetings"
 
     def check(self, c: Checked) -> Iterator[Violation]:
