@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from scheduler.core.options import DEFAULT_GAP
 from scheduler.operations.pipeline import EXIT_INVALID, EXIT_NO_PLAN, EXIT_OK, EXIT_TIME_LIMIT  # noqa: E402
 
 
@@ -48,13 +49,13 @@ def validate(instance: str) -> None:
 
 
 def _solve_options(f):
-    """--time-limit, --seed and --workers, shared by solve and batch."""
+    """--time-limit, --gap/--optimal, --seed and --workers, shared by solve and batch."""
     f = click.option(
         "--workers",
         type=click.IntRange(1, 64),
-        default=1,
-        show_default=True,
-        help="Models solved at once, each in its own process; the plan is the same for any number.",
+        default=None,
+        help="Models solved at once, each in its own process; the plan is the same for any number. "
+        "[default: solve: every core; batch: 1 per instance]",
     )(f)
     f = click.option(
         "--seed",
@@ -64,11 +65,16 @@ def _solve_options(f):
         help="Random seed of the search.",
     )(f)
     f = click.option(
+        "--optimal",
+        is_flag=True,
+        help="Prove the plan is the best possible (the same as --gap 0); takes longer.",
+    )(f)
+    f = click.option(
         "--gap",
         type=click.FloatRange(0.0, 1.0),
-        default=0.0,
-        show_default=True,
-        help="Stop once the plan is proven within this relative gap of the best possible (0.01 = 1%).",
+        default=None,
+        help=f"Stop once the plan is proven within this relative gap of the best possible (0.01 = 1%; "
+        f"0 proves it the best). [default: {DEFAULT_GAP:g}]",
     )(f)
     f = click.option(
         "--time-limit",
@@ -78,6 +84,17 @@ def _solve_options(f):
         help="Search budget in CP-SAT deterministic seconds (about seconds of one core), so runs reproduce.",
     )(f)
     return f
+
+
+def _quiet(f):
+    return click.option("--quiet", "-q", is_flag=True, help="No progress line on the terminal.")(f)
+
+
+def _gap(gap: float | None, optimal: bool) -> float:
+    """--gap and --optimal as one gap: --optimal is --gap 0."""
+    if optimal and gap not in (None, 0):
+        _fail_invalid([("--optimal", f"asks for --gap 0, but --gap is {gap:g}; give one of them")])
+    return 0.0 if optimal else DEFAULT_GAP if gap is None else gap
 
 
 @main.command()
@@ -97,35 +114,42 @@ def _solve_options(f):
     help="With --previous: sessions dated before this day stay as they were (default: keep none fixed).",
 )
 @click.option("--log", is_flag=True, help="Print CP-SAT's search log.")
+@_quiet
 def solve(
     instance: str,
     out_dir: str,
     time_limit: float,
     seed: int,
-    workers: int,
-    gap: float,
+    workers: int | None,
+    gap: float | None,
+    optimal: bool,
     previous: str | None,
     today,
     log: bool,
+    quiet: bool,
 ) -> None:
     """Plan every session of INSTANCE and write plan, calendars, costs and report to --out."""
-    from scheduler.core.solve import SolveOptions
+    from scheduler.core.options import SolveOptions, every_core
     from scheduler.operations.pipeline import solve_file
+    from scheduler.operations.terminal import live_line
 
     if today is not None and previous is None:
         _fail_invalid([("--today", "only means something with --previous PLAN; add the plan to re-plan")])
-    options = SolveOptions(
-        time_limit=time_limit,
-        seed=seed,
-        workers=workers,
-        gap=gap,
-        log=log,
-        progress=lambda line: click.echo(line, err=True),
-    )
-    outcome = solve_file(instance, out_dir, options, previous=previous, today=today.date() if today else None)
+    gap = _gap(gap, optimal)
+    with live_line(sys.stderr, enabled=not (quiet or log)) as on_progress:
+        options = SolveOptions(
+            time_limit=time_limit,
+            seed=seed,
+            workers=workers or every_core(),
+            gap=gap,
+            log=log,
+            on_progress=on_progress,
+        )
+        outcome = solve_file(
+            instance, out_dir, options, previous=previous, today=today.date() if today else None
+        )
     if outcome.problems:
         _fail_invalid(outcome.problems)
-    plan = outcome.plan
     if outcome.exit_code == EXIT_TIME_LIMIT:
         click.echo(
             f"No plan found within the time limit ({time_limit:g} s); nothing was written. "
@@ -137,20 +161,8 @@ def solve(
         click.echo(outcome.explanation, err=True, nl=False)
         click.echo(f"No plan satisfies every rule; see {Path(out_dir) / 'explanation.txt'}.", err=True)
         sys.exit(EXIT_NO_PLAN)
-    gap = f", gap {plan.gap:.2%}" if plan.gap else ""
-    click.echo(
-        f"{plan.status}: {len(plan.sessions)} sessions, objective {plan.objective:g}{gap}, "
-        f"{outcome.wall_seconds:.1f} s"
-    )
-    for term, value in plan.objective_terms.items():
-        click.echo(f"  {term:<16} {value:g}")
-    for note in outcome.notes:
-        click.echo(f"  note: {note}")
-    if outcome.changes is not None:
-        from scheduler.services.replan import summary_lines
-
-        for line in summary_lines(outcome.changes):
-            click.echo(line)
+    for line in outcome.summary():
+        click.echo(line)
     click.echo(f"wrote {out_dir}")
 
 
@@ -163,13 +175,16 @@ def solve(
     show_default=True,
     help="Budget for each solve the explanation runs, in deterministic seconds.",
 )
-def explain(instance: str, time_limit: float) -> None:
+@_quiet
+def explain(instance: str, time_limit: float, quiet: bool) -> None:
     """Say why INSTANCE cannot be planned, in its own words, with relaxations that were checked."""
     from scheduler.core.problem import Problem
+    from scheduler.operations.terminal import live_line
     from scheduler.services.explain import explain_instance
 
     problem = Problem.from_instance(_load(instance))
-    feasible, text = explain_instance(problem, time_limit=time_limit)
+    with live_line(sys.stderr, enabled=not quiet) as on_progress:
+        feasible, text = explain_instance(problem, time_limit=time_limit, on_progress=on_progress)
     click.echo(text, nl=False)
     sys.exit(EXIT_OK if feasible else EXIT_NO_PLAN)
 
@@ -281,26 +296,32 @@ def generate(work_groups: int, hubs: int, seed: int, output: str) -> None:
     default=None,
     help="With --executor dask: the scheduler's address, e.g. tcp://10.0.0.5:8786.",
 )
+@_quiet
 def batch(
     inputs: tuple[str, ...],
     out_dir: str,
     jobs: int | None,
     time_limit: float,
     seed: int,
-    workers: int,
-    gap: float,
+    workers: int | None,
+    gap: float | None,
+    optimal: bool,
     executor: str,
     scheduler_address: str | None,
+    quiet: bool,
 ) -> None:
     """Plan every instance in INPUTS (files, or folders of .yaml/.yml/.json) into --out."""
-    from scheduler.core.solve import SolveOptions
+    from scheduler.core.options import SolveOptions
     from scheduler.operations.batch import BatchError, run_batch
+    from scheduler.operations.terminal import is_terminal
 
     if scheduler_address and executor != "dask":
         _fail_invalid([("--scheduler", "only means something with --executor dask")])
-    options = SolveOptions(time_limit=time_limit, seed=seed, workers=workers, gap=gap)
+    options = SolveOptions(time_limit=time_limit, seed=seed, workers=workers or 1, gap=_gap(gap, optimal))
     try:
-        result = run_batch(inputs, out_dir, options, jobs, executor, scheduler_address)
+        result = run_batch(
+            inputs, out_dir, options, jobs, executor, scheduler_address, not quiet and is_terminal(sys.stderr)
+        )
     except BatchError as exc:
         _fail_invalid([("", str(exc))])
     for warning in result.warnings:

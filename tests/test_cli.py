@@ -202,7 +202,7 @@ def test_bundled_hub_solves_and_checks(tmp_path):
 
 def test_no_plan_within_the_time_limit_exits_3(tmp_path):
     out = tmp_path / "out"
-    proc = hubplan("solve", str(HUB), "--out", str(out), "--time-limit", "0.1")
+    proc = hubplan("solve", str(HUB), "--out", str(out), "--time-limit", "0.02")
     assert proc.returncode == 3
     assert "No plan found within the time limit" in proc.stderr
     assert not out.exists()

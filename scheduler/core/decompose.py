@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from scheduler.core.objective import fewest_halves, release_per_half
 from scheduler.core.plan import SOLVED, Plan
-from scheduler.core.problem import Problem
+from scheduler.core.problem import Problem, WorkGroupSpec
 
 
 def components(problem: Problem, ignore: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -52,6 +53,61 @@ def restrict(problem: Problem, wg_ids: tuple[str, ...] | list[str]) -> Problem:
         problem,
         work_groups={k: v for k, v in problem.work_groups.items() if k in keep},
         pins=[pin for pin in problem.pins if pin.wg in keep],
+    )
+
+
+def lead_apart(problem: Problem, part: tuple[str, ...]) -> tuple[Problem, Problem] | None:
+    """The Work Groups `part` as two problems: everything but the TfM Lead's sessions
+    (`rest`, which falls apart into pieces), and the lead's sessions alone (`lead`); None
+    where that split would not be a relaxation (below).
+
+    In a hub, the TfM Lead's termly headteachers' meetings are all that links the primary
+    groups; planned apart from the rest, they are one small model and the rest many.
+    Solving the two apart is a relaxation of the whole, so their bounds add up to one for
+    it (`scheduler.core.solve.join` then fits the lead's meetings around the rest):
+
+    - every hard rule restricted to either side's sessions is one the whole keeps, or a
+      weaker one (R3, R8's weeks, R9, R10, R12 lose the pairs across the sides). Not so a
+      Work Group's day total over all its streams (R4's `total_days`): a Work Group with
+      such a total and sessions on both sides is not split;
+    - S1 and S2 are per activity or session; S3 per leader, venue and date, and the lead
+      leads every session they attend (else None), so no trip mixes the sides;
+    - S4 is `max(0, release - funding)` per Work Group and school, with release on both
+      sides: `lead` counts none, and `rest` counts the release of the lead's sessions
+      that every plan pays (`fewest_halves`) by taking it off the funding, at the school
+      of the Work Group that pays least (funding is per Work Group). Never more than the
+      whole pays, and exactly it when those sessions are fixed in number and the same for
+      every school, as the headteachers' meetings are.
+    """
+    lead = problem.tfm_lead
+    sub = restrict(problem, part)
+    theirs = {a.key for a in sub.activities if lead in a.attendees}
+    if not theirs or any(a.leader != lead for a in sub.activities if a.key in theirs):
+        return None
+    rest: dict[str, WorkGroupSpec] = {}
+    led: dict[str, WorkGroupSpec] = {}
+    for wg in sub.work_groups.values():
+        mine = tuple(a for a in wg.activities if a.key in theirs)
+        others = tuple(a for a in wg.activities if a.key not in theirs)
+        if mine and others and wg.programme.total_days is not None:
+            return None
+        if mine:
+            led[wg.id] = dataclasses.replace(wg, activities=mine, release_funding=None)
+        if others:
+            funding = wg.release_funding
+            if funding is not None and mine:
+                funding -= min(
+                    sum(fewest_halves(sub, a) * (release_per_half(sub, a, school) or 0) for a in mine)
+                    for school in wg.schools
+                )
+            rest[wg.id] = dataclasses.replace(wg, activities=others, release_funding=funding)
+    pins = {side: [] for side in ("rest", "lead")}
+    for pin in sub.pins:
+        act = sub.pin_activity(pin)
+        pins["lead" if act is not None and act.key in theirs else "rest"].append(pin)
+    return (
+        dataclasses.replace(sub, work_groups=rest, pins=pins["rest"]),
+        dataclasses.replace(sub, work_groups=led, pins=pins["lead"]),
     )
 
 

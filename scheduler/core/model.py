@@ -90,7 +90,10 @@ class Builder:
     _cands: dict[str, list[tuple[dt.date, str, cp_model.IntVar]]] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
-        self.domains = {act.key: window_slots(self.problem, act) for act in self.problem.activities}
+        self.domains = {  # a held activity starts from its slots, so R1–R3 have little to narrow
+            act.key: sorted(self.only[act.key]) if act.key in self.only else window_slots(self.problem, act)
+            for act in self.problem.activities
+        }
         self._constraints = self.model.proto.constraints  # read live: its length is the next index
         self._open: _Block | None = None
         self._terms: dict[dt.date, str | None] = {}

@@ -121,18 +121,26 @@ def preferences(b: Builder) -> list:
 
 
 def travel(b: Builder) -> list:
-    """S3: miles the leader drives, one round trip per venue per date."""
+    """S3: miles the leader drives, one round trip per venue per date.
+
+    A day's trip is `sum(xs)` where one activity meets at the venue that day (it meets
+    there at most once a day), else a literal at least each session's. Where several
+    activities meet at one venue, `trip_days` says how many of those days each term needs
+    at the least, which the LP relaxation alone does not see."""
     p, m = b.problem, b.model
     terms: list = []
     trips: dict[tuple[str, dt.date, str], list] = defaultdict(list)
     acts_at: dict[tuple[str, dt.date, str], set[str]] = defaultdict(set)
+    led: dict[tuple[str, str], list[Activity]] = defaultdict(list)  # (leader, venue) -> activities
     for act in p.activities:
         home = p.school_of(act.leader)
         if act.venue == home:
             continue
+        led[(act.leader, act.venue)].append(act)
         for day, _, x in b.cands[act.key]:
             trips[(act.leader, day, act.venue)].append(x)
             acts_at[(act.leader, day, act.venue)].add(act.key)
+    days_at: dict[tuple[str, str], list[tuple[dt.date, object]]] = defaultdict(list)
     for key in sorted(trips):
         leader, day, venue = key
         miles = round_trip_miles(p.schools[p.school_of(leader)].location, p.schools[venue].location)
@@ -140,13 +148,49 @@ def travel(b: Builder) -> list:
             continue
         xs = trips[key]
         if len(acts_at[key]) == 1:  # one activity meets at most once a day there
-            terms.append(round(miles) * sum(xs))
+            trip = sum(xs)
         else:
             trip = m.new_bool_var(f"S3:trip:{leader}:{day}:{venue}")
             for x in xs:
                 m.add_implication(x, trip)
-            terms.append(round(miles) * trip)
+        terms.append(round(miles) * trip)
+        days_at[(leader, venue)].append((day, trip))
+    for pair, days in days_at.items():
+        if len(led[pair]) > 1:  # one activity's trips are its sessions: nothing to add
+            trip_days(b, led[pair], days)
     return terms
+
+
+def trip_days(b: Builder, acts: list[Activity], days: list[tuple[dt.date, object]]) -> None:
+    """A cut: in each hub term, the leader of `acts` (activities they lead at one venue)
+    goes there on at least ⌈U / 2⌉ of `days`, where U is the fewest half-days of those
+    sessions that the rules require inside the term (each activity's count per term or
+    half-term, R7, R8 and R13, times its shortest slot, over the periods inside the term).
+
+    Why every plan keeps it: those sessions fall on dates inside the term, and the leader
+    attends every session they lead, at most one a half-day (R3), so at most two
+    half-days of them fall on one date: they take at least ⌈U / 2⌉ dates. On each such
+    date the trip term is at least 1 (a trip literal is at least each session's; a lone
+    activity's `sum(xs)` is its session), so the trip terms of the term's days add up to
+    at least ⌈U / 2⌉. No rule-abiding plan is cut off, so the optimum is unchanged.
+
+    Why it is needed: the TfM Lead meets the headteachers of three primary groups at one
+    venue each term, and the LP relaxation lets the three meetings share fractions of
+    one trip, though at most two half-days fit in a day. On the typical hub (generated,
+    43 Work Groups, seed 1) the root bound of such a model stalled 0.08% below the
+    optimum, unproven after 60 deterministic s; with the cut its root bound is the optimum.
+    """
+    p = b.problem
+    needs = []
+    for act in acts:
+        required = stream_periods(p, p.work_groups[act.wg], act)
+        if required is not None and required[1][0] >= 1:
+            needs.append((required[0], int(required[1][0]) * min(units(s) for s in act.slots)))
+    for term in p.hub_terms:
+        need = sum(n for periods, n in needs for t in periods if term.start <= t.start and t.end <= term.end)
+        inside = [trip for day, trip in days if day in term]
+        if need >= 3 and inside:  # at least one trip the LP already knows
+            b.model.add(sum(inside) >= (need + 1) // 2)
 
 
 def cost(b: Builder) -> list:
@@ -160,9 +204,8 @@ def cost(b: Builder) -> list:
         for school in wg.schools:
             terms = []
             for act in wg.activities:
-                n = sum(1 for t in act.teachers if p.school_of(t) == school)
-                if n:
-                    per_half = round(p.supply_rate * n / 2)
+                per_half = release_per_half(p, act, school)
+                if per_half is not None:
                     terms += [per_half * units(slot) * x for _, slot, x in b.cands[act.key]]
             if not terms:
                 continue
@@ -170,6 +213,38 @@ def cost(b: Builder) -> list:
             m.add(excess >= sum(terms) - round(funding))
             out.append(excess)
     return out
+
+
+def release_floor(p: Problem) -> int:
+    """The least S4 term of any plan, weighted: the release beyond funding that the fewest
+    sessions (`fewest_halves`) already cost, per Work Group and school, as `cost` counts
+    it. Known without solving, so a model's absolute slack can be sized by it
+    (`scheduler.core.solve`)."""
+    total = 0
+    for wg in p.work_groups.values():
+        if wg.release_funding is None:
+            continue
+        for school in wg.schools:
+            pounds = [(release_per_half(p, a, school), a) for a in wg.activities]
+            paid = sum(per_half * fewest_halves(p, a) for per_half, a in pounds if per_half is not None)
+            total += max(0, paid - round(wg.release_funding))
+    return p.weights["cost"] * total
+
+
+def release_per_half(p: Problem, act: Activity, school: str) -> int | None:
+    """S4: pounds of cover for `school`'s teachers at a half-day of `act` (None: none attend)."""
+    n = sum(1 for t in act.teachers if p.school_of(t) == school)
+    return round(p.supply_rate * n / 2) if n else None
+
+
+def fewest_halves(p: Problem, act: Activity) -> int:
+    """The fewest half-days of sessions `act` has in any rule-abiding plan: its stream's
+    fewest sessions (`expected_count`) in its shortest slot, or its fewest days (R4)."""
+    stream = p.work_groups[act.wg].stream(act.kind)
+    n = expected_count(p, act) * min(units(slot) for slot in act.slots)
+    if stream is not None and stream.days is not None and not stream.fixed:
+        n = max(n, math.ceil(2 * stream.days[0]))
+    return n
 
 
 def _next_week(week: tuple[int, int]) -> tuple[int, int]:

@@ -8,14 +8,23 @@ picklable, so they cross from a worker process to the server unchanged.
 
 from __future__ import annotations
 
+import math
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+
+from scheduler.core.plan import SOLVED, Plan
+
+LIVE_EVERY = 0.25  # seconds between live reports of one search, and of a run
 
 
 @dataclass(frozen=True)
 class Progress:
-    """Where a run stands. `done` of `total` pieces (independent models) are finished;
-    `objective` and `bound` are the sums over the pieces that have them so far."""
+    """Where a run stands. `done` of `total` pieces (independent models) are finished
+    (`total` 0: not known yet, as in an explanation, which counts its solves as it goes);
+    `objective` and `bound` are the sums over the pieces that have a plan so far,
+    finished or still searching; `message` says what is being done, where it helps."""
 
     stage: str  # 'solve' | 'explain' | 'replan' | 'write'
     done: int
@@ -37,3 +46,101 @@ class Progress:
 
 
 OnProgress = Callable[[Progress], None]
+
+
+def closeness(gap: float) -> str:
+    """How close a plan is to the best possible, in words: 'the best possible (proven)', or
+    'within 0.08% of the best possible', rounded up so that it never claims more than the
+    proof gives."""
+    if gap <= 0:
+        return "the best possible (proven)"
+    return f"within {math.ceil(gap * 10_000 - 1e-9) / 100:.2f}% of the best possible"
+
+
+class Steps:
+    """Progress of a run of many small solves whose number is not known at the start (an
+    explanation): each step is told as it begins, with what it does."""
+
+    def __init__(self, on_progress: OnProgress | None, stage: str):
+        self.on_progress, self.stage, self.done = on_progress, stage, 0
+        self.started = time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        if self.on_progress is not None:
+            elapsed = time.perf_counter() - self.started
+            self.on_progress(Progress(self.stage, self.done, 0, elapsed, message=message))
+        self.done += 1
+
+
+class Tally:
+    """How the run stands, told to `on_progress`: models done of all, and the objective and
+    bound summed over the models that have a plan, finished or (live) still searching.
+    Called from several threads (searches here, reports from pool processes), so locked;
+    live reports at most every `LIVE_EVERY` seconds."""
+
+    def __init__(self, on_progress: OnProgress | None, total: int, stage: str = "solve"):
+        self.on_progress, self.total, self.stage = on_progress, total, stage
+        self.started = self.shown = time.perf_counter()
+        self.done: set[int] = set()
+        self.values: dict[int, tuple[float, float]] = {}  # model -> (objective, bound)
+        self.lock = threading.Lock()
+
+    def live(self, i: int) -> Callable[[float, float], None] | None:
+        """The reporter of model `i`'s search, or None when nobody listens."""
+        return None if self.on_progress is None else lambda objective, bound: self.report(i, objective, bound)
+
+    def report(self, i: int, objective: float, bound: float) -> None:
+        with self.lock:
+            if i not in self.done:
+                self.values[i] = (objective, bound)
+                if time.perf_counter() - self.shown >= LIVE_EVERY:
+                    self._tell()
+
+    def finished(self, i: int, plan: Plan, replaces: range = range(0)) -> Plan:
+        """Model `i` has ended with `plan`, which stands for models `replaces` too."""
+        if self.on_progress is None:
+            return plan
+        with self.lock:
+            self.done.add(i)
+            for j in replaces:
+                self.values.pop(j, None)
+            self.values.pop(i, None)
+            if plan.status in SOLVED:
+                self.values[i] = (plan.objective, plan.best_bound)
+            self._tell()
+        return plan
+
+    def _tell(self) -> None:
+        self.shown = now = time.perf_counter()
+        have = list(self.values.values())
+        self.on_progress(
+            Progress(
+                self.stage,
+                len(self.done),
+                self.total,
+                now - self.started,
+                sum(o for o, _ in have) if have else None,
+                sum(b for _, b in have) if have else None,
+            )
+        )
+
+
+class Relay:
+    """While open, a thread hands the pool processes' live reports to the tally."""
+
+    def __init__(self, reports, tally: Tally):
+        self.reports, self.tally = reports, tally
+        self.thread = threading.Thread(target=self._run, daemon=True, name="hubplan-progress")
+
+    def _run(self) -> None:
+        while (item := self.reports.get()) is not None:
+            self.tally.report(*item)
+
+    def __enter__(self) -> None:
+        if self.reports is not None:
+            self.thread.start()
+
+    def __exit__(self, *exc) -> None:
+        if self.reports is not None:
+            self.reports.put(None)
+            self.thread.join(timeout=5)

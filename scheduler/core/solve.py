@@ -6,55 +6,28 @@ import concurrent.futures
 import dataclasses
 import datetime as dt
 import math
+import multiprocessing
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from models.units import HALVES
-from scheduler.core.decompose import components, merge_plans, own_only, restrict
+from scheduler.core.decompose import components, lead_apart, merge_plans, own_only, restrict
 from scheduler.core.formulation import build
 from scheduler.core.model import SOFT_GOALS, Builder
+from scheduler.core.objective import release_floor
+from scheduler.core.options import SolveOptions
 from scheduler.core.plan import SOLVED, Plan, Session
 from scheduler.core.problem import Problem
-from scheduler.core.processes import process_pool
-from scheduler.core.progress import OnProgress, Progress
+from scheduler.core.processes import START_METHOD, process_pool
+from scheduler.core.progress import LIVE_EVERY, Relay, Tally
 from scheduler.core.rules import candidate_slots, check_plan, slot_reasons
 
-
-class _Progress(cp_model.CpSolverSolutionCallback):
-    """Reports each better plan on stderr once a solve has run for a few seconds."""
-
-    def __init__(self, report, after: float = 2.0):
-        super().__init__()
-        self._report, self._after, self._start = report, after, time.perf_counter()
-
-    def on_solution_callback(self) -> None:
-        elapsed = time.perf_counter() - self._start
-        if elapsed >= self._after:
-            self._report(
-                f"  {elapsed:6.1f} s  plan with objective {self.objective_value:g} (bound {self.best_objective_bound:g})"
-            )
-
-
-@dataclass(frozen=True)
-class SolveOptions:
-    """`time_limit` is CP-SAT deterministic time (about seconds here), so runs reproduce."""
-
-    time_limit: float = 60.0
-    seed: int = 0
-    workers: int = 1
-    log: bool = False
-    first_solution: bool = False  # feasibility only: stop at the first plan found
-    progress: Callable[[str], None] | None = None  # called with a line per better plan on long runs
-    decompose: bool = True  # solve independent components as separate models
-    gap: float = 0.0  # stop once the plan is proven within this relative gap of the optimum
-    on_progress: OnProgress | None = None  # told of each piece solved (`scheduler.core.progress`)
-
-
+Job = tuple[Problem, float]  # a model to solve, and its slack (`solve_model`)
 CUT_FREE_GAP = 0.005  # from this relative gap up, a model is solved without cuts (`solve_model`)
+LEAD_SHARE = 0.5  # of the gap, the TfM Lead's sessions may stop short by (`_split`)
+POOL_ACTIVITIES = 40  # fewer in all are solved here alone: a process takes ~1 s of a core to start
 
 
 def pin_problems(problem: Problem) -> list[str]:
@@ -80,168 +53,168 @@ def pin_problems(problem: Problem) -> list[str]:
 
 
 def solve(problem: Problem, options: SolveOptions = SolveOptions(), replan=None) -> Plan:
-    """Plan `problem`: each independent component as its own model (see `components`), and
-    a component that only the TfM Lead links by relax and repair (see `repair`).
+    """Plan `problem`: each independent component as its own model (see `components`); a
+    component that only the hub's TfM Lead links as the lead's sessions and the pieces of
+    the rest, apart (`lead_apart`), then joined (`join`).
 
     Every model gets the whole time limit (deterministic time, so the result never depends
     on which finishes first or how many run at once). With several workers and several
-    models, they run in parallel processes of one worker each; a single model gets every
-    worker.
+    models, they run in parallel processes of one worker each.
     """
     blocked = pin_problems(problem)
     if blocked:
         return Plan(problem.name, "infeasible", notes=blocked)
     parts = components(problem) if options.decompose else [tuple(problem.work_groups)]
-    pieces = {part: _pieces(problem, part, options, replan) for part in parts}
-    jobs = [restrict(problem, piece) for part in parts for piece in pieces[part]]
-    results = iter(_solve_all(jobs, options, replan, _Tally(options.on_progress, len(jobs))))
-    plans = []
+    split = {part: _split(problem, part, options, replan) for part in parts}
+    jobs = {part: split[part] or [(restrict(problem, part), 0.0)] for part in parts}
+    flat = [job for part in parts for job in jobs[part]]
+    tally = Tally(
+        options.on_progress,
+        len(flat) + sum(1 for part in parts if split[part]),
+        "solve" if replan is None else "replan",
+    )
+    results = iter(_solve_all(flat, options, replan, tally))
+    plans, first, joined = [], 0, len(flat)  # model numbers: the jobs', then each join's
     for part in parts:
-        found = [next(results) for _ in pieces[part]]
-        plans.append(
-            found[0] if len(found) == 1 else repair(restrict(problem, part), pieces[part], found, options)
-        )
+        found = [next(results) for _ in jobs[part]]
+        if split[part]:
+            plan = join(restrict(problem, part), found[:-1], found[-1], options, live=tally.live(joined))
+            plans.append(tally.finished(joined, plan, replaces=range(first, first + len(found))))
+            joined += 1
+        else:
+            plans.append(found[0])
+        first += len(found)
     plan = plans[0] if len(plans) == 1 else merge_plans(problem.name, plans)
     plan.stats["components"] = len(parts)
     return plan
 
 
-def _pieces(problem: Problem, part: tuple[str, ...], options: SolveOptions, replan) -> list[tuple[str, ...]]:
-    """The part, or the pieces it falls into without the TfM Lead's links."""
+def _split(problem: Problem, part: tuple[str, ...], options: SolveOptions, replan) -> list[Job] | None:
+    """The pieces of the part without the TfM Lead's sessions, then those sessions, when
+    the lead is all that links the part's pieces (`lead_apart`); else None: one model.
+
+    With a gap, the lead's model stops `LEAD_SHARE` of it short of its best possible, in
+    points of the part's least release cost (`release_floor`): its objective is a small
+    share of the part's (no release cost), so its own relative gap would ask far more (the
+    typical hub's at 0.5%: 1.94 deterministic s to a proof, 0.31 s within 600 points)."""
     if not (options.decompose and problem.tfm_lead and replan is None):
-        return [part]
-    return components(restrict(problem, part), ignore=(problem.tfm_lead,))
+        return None
+    if len(components(restrict(problem, part), ignore=(problem.tfm_lead,))) < 2:
+        return None
+    halves = lead_apart(problem, part)
+    if halves is None:
+        return None
+    rest, lead = halves
+    slack = LEAD_SHARE * options.gap * release_floor(rest)
+    return [(restrict(rest, piece), 0.0) for piece in components(rest)] + [(lead, slack)]
 
 
-class _Tally:
-    """Counts the pieces solved and tells `on_progress`, with the objective and bound
-    summed over the pieces done so far."""
-
-    def __init__(self, on_progress: OnProgress | None, total: int):
-        self.on_progress, self.total, self.started = on_progress, total, time.perf_counter()
-        self.plans: list[Plan] = []
-
-    def __call__(self, plan: Plan) -> Plan:
-        self.plans.append(plan)
-        if self.on_progress is not None:
-            solved = [p for p in self.plans if p.status in SOLVED]
-            self.on_progress(
-                Progress(
-                    "solve",
-                    len(self.plans),
-                    self.total,
-                    time.perf_counter() - self.started,
-                    sum(p.objective for p in solved) if solved else None,
-                    sum(p.best_bound for p in solved) if solved else None,
-                )
-            )
-        return plan
-
-
-def _solve_all(problems: list[Problem], options: SolveOptions, replan, done=lambda plan: plan) -> list[Plan]:
-    """Each problem's plan, in order. With several workers, this process is one of them:
-    it and the pool's processes all take the largest model not yet taken (a model is as
-    big as its activities are many), so no big one starts last while the others idle, and
-    one process fewer is started. Every model is solved alike wherever it runs (one
-    thread, deterministic time), so the plans do not depend on who solved what."""
-    if len(problems) == 1:
-        return [done(solve_model(problems[0], options, replan))]
-    one = dataclasses.replace(options, workers=1, progress=None, on_progress=None)
-    processes = min(options.workers, len(problems))
+def _solve_all(jobs: list[Job], options: SolveOptions, replan, tally: Tally) -> list[Plan]:
+    """Each job's plan, in order. With several workers, this process is one of them: it
+    and the pool's processes all take the largest model not yet taken (a model is as big
+    as its activities are many), so no big one starts last while the others idle, and one
+    process fewer is started. Every model is solved alike wherever it runs (one thread,
+    deterministic time), so the plans do not depend on who solved what; a hub too small
+    to repay starting processes is solved here alone."""
+    one = dataclasses.replace(options, workers=1, on_progress=None)
+    processes = min(options.workers, len(jobs))
+    if sum(len(sub.activities) for sub, _ in jobs) < POOL_ACTIVITIES:
+        processes = 1
     if processes <= 1:
-        return [done(solve_model(sub, one, replan)) for sub in problems]
-    order = sorted(range(len(problems)), key=lambda i: -len(problems[i].activities))
+        return [
+            tally.finished(i, solve_model(sub, one, replan, slack=slack, live=tally.live(i)))
+            for i, (sub, slack) in enumerate(jobs)
+        ]
+    order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][0].activities))
     plans: dict[int, Plan] = {}
-    with process_pool(processes - 1) as pool:
-        futures = {i: pool.submit(solve_model, own_only(problems[i]), one, replan) for i in order}
+    reports = multiprocessing.get_context(START_METHOD).Queue() if options.on_progress else None
+    with (
+        process_pool(processes - 1, initializer=_report_to, initargs=(reports,)) as pool,
+        Relay(reports, tally),
+    ):
+        futures = {
+            i: pool.submit(_solve_piece, i, own_only(jobs[i][0]), one, replan, jobs[i][1]) for i in order
+        }
         for i in order:
             if futures[i].cancel():  # not yet taken by the pool: solve it here
-                plans[i] = done(solve_model(problems[i], one, replan))
+                sub, slack = jobs[i]
+                plans[i] = tally.finished(i, solve_model(sub, one, replan, slack=slack, live=tally.live(i)))
         index = {future: i for i, future in futures.items() if i not in plans}
         for future in concurrent.futures.as_completed(index):  # told as each piece ends
-            plans[index[future]] = done(future.result())
-    return [plans[i] for i in range(len(problems))]
+            plans[index[future]] = tally.finished(index[future], future.result())
+    return [plans[i] for i in range(len(jobs))]
 
 
-def repair(problem: Problem, pieces: list[tuple[str, ...]], plans: list[Plan], options: SolveOptions) -> Plan:
-    """A component only the hub's TfM Lead links (the termly headteachers' meetings of every
-    primary group), from the plans of its pieces solved apart:
+_REPORTS = None  # in a pool process: the queue its searches report to (`_report_to`)
 
-    1. solving the pieces apart is a relaxation (they share no venue, and every soft term is
-       per person, venue or Work Group, so objectives add up): the sum of the pieces' bounds
-       bounds the whole;
-    2. if those plans together break no rule, they are optimal for the whole;
-    3. otherwise each piece whose TfM Lead meetings clash with an earlier piece's gets them
-       planned again, in order, on dates no earlier piece uses (`_repair_in_order`); the gap
-       to the bound is reported;
-    4. should that fail or still break a rule (the TfM Lead's weekly cap, say), the whole
-       component is solved from the best plan so far as a hint, with the bound as a cut.
+
+def _report_to(reports) -> None:
+    """A pool process's initializer: live reports go to `reports` (None: nobody listens)."""
+    global _REPORTS
+    _REPORTS = reports
+
+
+def _solve_piece(i: int, problem: Problem, options: SolveOptions, replan, slack: float) -> Plan:
+    """`solve_model` in a pool process, its search reported as model `i`'s."""
+    reports = _REPORTS
+    live = None if reports is None else lambda objective, bound: reports.put((i, objective, bound))
+    return solve_model(problem, options, replan, slack=slack, live=live)
+
+
+def join(
+    problem: Problem, rest: list[Plan], lead: Plan, options: SolveOptions, live: Callable | None = None
+) -> Plan:
+    """One plan of a component only the TfM Lead links, from the plans of its rest's pieces
+    and of the lead's sessions, solved apart (`lead_apart`: a relaxation, so the sum of
+    their bounds bounds the whole):
+
+    1. if a part has no plan, neither has the whole (infeasible); if none was found in
+       time (unknown), the whole is solved as one model;
+    2. everything is held where the parts put it but the lead's sessions that break a
+       rule with the rest (a venue's group meeting on the half-day the lead's plan chose
+       for a headteachers' meeting there, say) and the lead's others at their venues,
+       which are planned again around the rest: a small model, from the lead's plan as a
+       hint and with the bound as a cut. With nothing to move, it scores the plans as
+       they are. Held sessions lie where the rules allow them (the parts' plans keep R1–R3);
+    3. if that breaks a rule, or ends further than the gap from the bound, all the lead's
+       sessions are planned again around the rest;
+    4. should they not fit at all, the whole is solved as one model, from the parts' plans.
+
+    The bound is the parts' (a held model's own bound holds for its held plans only), so a
+    plan meeting it is proven optimal: on the typical hub, the lead's sessions fitted
+    around the rest at no cost.
     """
-    relaxed = merge_plans(problem.name, plans)
-    if relaxed.status == "infeasible":  # a relaxation without a plan: the whole has none
+    relaxed = merge_plans(problem.name, [*rest, lead])
+    if relaxed.status == "infeasible":
         return relaxed
     if relaxed.status == "unknown":
-        return solve_model(problem, options)
-    if not check_plan(problem, relaxed.sessions):
-        return relaxed
-    bound = relaxed.best_bound
-    quiet = dataclasses.replace(options, progress=None, workers=1)
-    repaired = _repair_in_order(problem, pieces, plans, quiet)
-    if repaired is None:
-        return solve_model(problem, options, hint=relaxed.sessions, bound=bound)
-    repaired.best_bound = bound
-    repaired.status = "optimal" if not repaired.gap else "feasible"
-    if check_plan(problem, repaired.sessions):
-        return solve_model(problem, options, hint=repaired.sessions, bound=bound)
-    return repaired
-
-
-def _repair_in_order(
-    problem: Problem, pieces: list[tuple[str, ...]], plans: list[Plan], options: SolveOptions
-) -> Plan | None:
-    """The pieces' plans, each piece whose TfM Lead dates clash with an earlier piece's
-    solved again in order with those dates taken; None if one cannot be.
-
-    The TfM Lead's sessions of a piece are moved first with everything else in the piece
-    held where it is (a model of a few hundred candidates, since only the headteachers'
-    meetings touch other pieces); only if that has no plan is the whole piece solved again.
-    """
-    lead = problem.tfm_lead
-    plans = list(plans)
-    taken: set[tuple[dt.date, str]] = set()
-    for i, piece in enumerate(pieces):
-        used = _days_of(plans[i], lead)
-        if used & taken:
-            person = problem.people[lead]
-            sub = restrict(problem, piece)
-            sub.people = {**sub.people, lead: dataclasses.replace(person, busy=person.busy | taken)}
-            plan = solve_model(sub, options, only=_held(sub, plans[i], lead))
-            if plan.status not in SOLVED:
-                plan = solve_model(sub, options)
-            if plan.status not in SOLVED:
-                return None
-            plan.stats = plans[i].stats  # the piece's size is its whole model's, not the repair's
-            plans[i] = plan
-            used = _days_of(plans[i], lead)
-        taken |= used
-    return merge_plans(problem.name, plans)
-
-
-def _held(problem: Problem, plan: Plan, person: str) -> dict[str, set[tuple[dt.date, str]]]:
-    """The (date, slot)s `plan` gives every activity `person` does not attend."""
-    held = {act.key: set() for act in problem.activities if person not in act.attendees}
-    for s in plan.sessions:
-        key = problem.session_key(s)
-        if key in held:
-            held[key].add((s.date, s.slot))
-    return held
-
-
-def _days_of(plan: Plan, person: str) -> set[tuple[dt.date, str]]:
-    """Both halves of every date `person` has a session: a piece that meets the TfM Lead on
-    a date another piece already uses could break R3 (the same half-day) or R12 (two venues
-    too far apart on one day), so the repair gives each date to one piece."""
-    return {(s.date, h) for s in plan.sessions if person in s.attendees for h in HALVES}
+        return solve_model(problem, options, live=live)
+    bound, theirs = relaxed.best_bound, [a for a in problem.activities if problem.tfm_lead in a.attendees]
+    clashed = {v.work_group for v in check_plan(problem, relaxed.sessions)}
+    venues = {a.venue for a in theirs if a.wg in clashed}
+    moved = {a.key for a in theirs if a.wg in clashed or a.venue in venues}
+    plan, hint = None, lead.sessions
+    for free in (moved, {a.key for a in theirs}):
+        held = {a.key: set() for a in problem.activities if a.key not in free}
+        for s in relaxed.sessions:
+            key = problem.session_key(s)
+            if key in held:
+                held[key].add((s.date, s.slot))
+        plan = solve_model(problem, options, hint=hint, bound=bound, only=held, live=live)
+        if plan.status in SOLVED:
+            hint = plan.sessions
+            plan.best_bound = bound
+            if plan.gap <= options.gap or options.first_solution:
+                break
+    if plan.status not in SOLVED:
+        plan = solve_model(problem, options, hint=relaxed.sessions, bound=bound, live=live)
+        plan.best_bound = max(plan.best_bound, bound) if plan.status in SOLVED else None
+    if plan.status in SOLVED:
+        plan.status = "feasible" if plan.gap else "optimal"
+    for key in ("variables", "constraints"):  # the models solved: the parts' and this one
+        plan.stats[key] = relaxed.stats[key] + plan.stats.get(key, 0)
+    plan.solve_seconds = round(relaxed.solve_seconds + plan.solve_seconds, 2)
+    return plan
 
 
 def solve_model(
@@ -251,11 +224,15 @@ def solve_model(
     hint: list[Session] | None = None,
     bound: float | None = None,
     only: dict[str, set[tuple[dt.date, str]]] | None = None,
+    live: Callable[[float, float], None] | None = None,
+    slack: float = 0.0,
 ) -> Plan:
     """Plan `problem` as one CP-SAT model (re-planning: fewest changes first, then the rest).
 
     `hint` is a plan to start from; `bound` a proven lower bound of the objective, added as
-    a cut; `only` holds activities to these (date, slot)s (see `Builder.only`)."""
+    a cut; `only` holds activities to these (date, slot)s (see `Builder.only`); `live` is
+    told (objective, bound) as the search finds better plans and bounds (`_Live`); `slack`
+    lets the search stop that many points short of the best possible, as well as at the gap."""
     started = time.perf_counter()
     builder = build(problem, extra=replan.extra_candidates() if replan else None, only=only)
     if hint:
@@ -265,14 +242,14 @@ def solve_model(
                 builder.model.add_hint(x, (key, day, slot) in chosen)
     if bound is not None:
         builder.model.add(builder.objective() >= math.ceil(bound - 1e-6))
-    solver = _solver(options, len(problem.work_groups))
+    solver = _solver(options, len(problem.work_groups), costed=bool(builder.soft["S4"]), slack=slack)
     spent = 0.0
     status = "optimal"
     if replan is not None:
         replan.apply(builder)
         status, spent = _fewest_changes(builder, solver)
     if status in SOLVED:
-        status = run(solver, builder.model, _Progress(options.progress) if options.progress else None)
+        status = run(solver, builder.model, _Live(live, solver) if live else None)
         spent += solver.deterministic_time
     plan = Plan(
         problem.name,
@@ -296,6 +273,32 @@ def solve_model(
     return plan
 
 
+class _Live(cp_model.CpSolverSolutionCallback):
+    """Tells `report(objective, bound)` of each better plan, and of each better bound once
+    there is a plan, at most every `LIVE_EVERY` seconds. It only listens: the search is the
+    same with it or without (one thread, deterministic time)."""
+
+    def __init__(self, report: Callable[[float, float], None], solver: cp_model.CpSolver):
+        super().__init__()
+        self.report, self.objective, self.bound, self.shown = report, None, None, 0.0
+        solver.best_bound_callback = self._bound
+
+    def on_solution_callback(self) -> None:
+        self.objective, self.bound = self.objective_value, self.best_objective_bound
+        self._tell()
+
+    def _bound(self, bound: float) -> None:
+        self.bound = bound
+        if self.objective is not None:
+            self._tell()
+
+    def _tell(self) -> None:
+        now = time.perf_counter()
+        if now - self.shown >= LIVE_EVERY:
+            self.shown = now
+            self.report(self.objective, self.bound)
+
+
 def new_solver(time_limit: float, seed: int = 0) -> cp_model.CpSolver:
     """A reproducible solver: one thread, a seed, a deterministic time limit.
 
@@ -313,8 +316,11 @@ def new_solver(time_limit: float, seed: int = 0) -> cp_model.CpSolver:
     return solver
 
 
-def _solver(options: SolveOptions, work_groups: int) -> cp_model.CpSolver:
-    """A solver for a model of this many Work Groups."""
+def _solver(
+    options: SolveOptions, work_groups: int, costed: bool = True, slack: float = 0.0
+) -> cp_model.CpSolver:
+    """A solver for a model of this many Work Groups (`costed`: with release cost, S4),
+    stopping at the gap or `slack` points from the best possible."""
     solver = new_solver(options.time_limit, options.seed)
     prm = solver.parameters
     # On 2 cores the default search stalls at a weak bound; the full LP relaxation, added
@@ -324,18 +330,24 @@ def _solver(options: SolveOptions, work_groups: int) -> cp_model.CpSolver:
     prm.log_search_progress = options.log
     prm.stop_after_first_solution = options.first_solution
     prm.relative_gap_limit = options.gap
-    if options.gap > 0 or work_groups == 1:
+    prm.absolute_gap_limit = slack
+    wide = (options.gap > 0 and costed) or slack > 0  # a gap the root LP bound meets at once
+    if wide or work_groups == 1:
         # Probing in presolve pays only for proving optimality on bigger models (the
         # bundled hub: 11 s with it, 13 s without). On one Work Group's model it costs more
         # than the whole search, and with a gap to stop at, the pieces of 7 generated hubs
-        # solve 7% sooner (15% less deterministic time) without it.
+        # solve 7% sooner (15% less deterministic time) without it; not so the TfM Lead's
+        # sessions alone (below): the typical hub's to 0.5% in 4 s without, 2 s with.
         prm.cp_model_probing_level = 0
-    if options.gap >= CUT_FREE_GAP:
+    if (options.gap >= CUT_FREE_GAP and costed) or slack > 0:
         # With such a gap to stop at, the root LP bound of a hub's piece is within it at once
+        # (release cost beyond funding, which the LP bounds well, is most of its objective)
         # and the search stops at its first plan or two: cuts and symmetry detection only
         # delay that plan (10 generated hubs at 1%: 38% less wall time in CP-SAT, objectives
         # within 0.1%). Closer gaps and proofs of optimality need both (the bundled hub
-        # proven optimal: 11 s with, 32 s without; the typical hub to 0.2%: 6.5 s, 9.5 s).
+        # proven optimal: 11 s with, 32 s without; the typical hub to 0.2%: 6.5 s, 9.5 s),
+        # and so does a model without release cost: the TfM Lead's sessions alone (the
+        # typical hub's at 0.5%: not within it after 60 s without, 1 s with).
         prm.cut_level = 0
         prm.symmetry_level = 0
     return solver

@@ -49,6 +49,23 @@ class Outcome:
             return "no plan within the time limit"
         return ""
 
+    def summary(self) -> list[str]:
+        """What `hubplan solve` prints of a plan: how good it is, each goal, notes, changes."""
+        from scheduler.core.progress import closeness
+
+        plan = self.plan
+        lines = [
+            f"{plan.status}: {len(plan.sessions)} sessions, objective {plan.objective:g}, "
+            f"{closeness(plan.gap)}, {self.wall_seconds:.1f} s"
+        ]
+        lines += [f"  {term:<16} {value:g}" for term, value in plan.objective_terms.items()]
+        lines += [f"  note: {note}" for note in self.notes]
+        if self.changes is not None:
+            from scheduler.services.replan import summary_lines
+
+            lines += summary_lines(self.changes)
+        return lines
+
 
 def invalid(source: str, problems: list[tuple[str, str]], started: float) -> Outcome:
     return Outcome(
@@ -79,6 +96,7 @@ def solve_file(
     """Load, plan (or re-plan against `previous` from `today` on), explain, render and write."""
     from models.load import InstanceError, load_instance
     from scheduler.core.problem import Problem
+    from scheduler.core.progress import Progress
     from scheduler.core.solve import SolveOptions, solve
     from scheduler.outputs.costs import cost_lines, missing_locations
     from scheduler.outputs.export import render_outputs
@@ -114,10 +132,14 @@ def solve_file(
             outcome.wall_seconds = time.perf_counter() - started
             return outcome
         if plan.status == "infeasible":
-            outcome.explanation = explain_infeasible(problem, plan, replan=replan)
+            outcome.explanation = explain_infeasible(
+                problem, plan, replan=replan, on_progress=options.on_progress
+            )
             outcome.exit_code = EXIT_NO_PLAN
         elif replan is not None:
             outcome.changes = replan.label(problem, plan)
+        if options.on_progress is not None:
+            options.on_progress(Progress("write", 0, 1, time.perf_counter() - started))
         files = render_outputs(inst, plan, outcome.explanation, replan=replan, changes=outcome.changes)
     files["manifest.json"] = manifest_json(
         manifest(source, options, plan, files, previous=previous, today=today)

@@ -37,6 +37,7 @@ from scheduler.core.formulation import post_rules
 from scheduler.core.model import Builder, Label
 from scheduler.core.plan import SOLVED
 from scheduler.core.problem import Activity, Problem
+from scheduler.core.progress import OnProgress, Steps
 from scheduler.core.relax import (
     Relaxation,
     drop_pin,
@@ -174,8 +175,9 @@ def _enforce(ct, lit: int) -> None:
     ct.enforcement_literal.append(lit)
 
 
-def model_core(p: Problem, time_limit: float = CHECK_LIMIT) -> list[Label] | None:
+def model_core(p: Problem, time_limit: float = CHECK_LIMIT, steps: Steps | None = None) -> list[Label] | None:
     """A minimal set of labels whose constraints cannot hold together, or None if none was found."""
+    steps = steps or Steps(None, "explain")
     b = Builder(p)
     proto = b.model.proto
     lits: dict[Label, cp_model.IntVar] = {}
@@ -192,6 +194,7 @@ def model_core(p: Problem, time_limit: float = CHECK_LIMIT) -> list[Label] | Non
     solver.parameters.linearization_level = 2  # the LP proves counting conflicts fast
 
     def infeasible(subset: list[Label]) -> list[Label] | None:
+        steps(f"narrowing the clash down ({len(subset)} rules and subjects)")
         b.model.clear_assumptions()
         b.model.add_assumptions([lits[label] for label in subset])
         if run(solver, b.model) != "infeasible":
@@ -211,9 +214,9 @@ def model_core(p: Problem, time_limit: float = CHECK_LIMIT) -> list[Label] | Non
     return core
 
 
-def core_facts(p: Problem, wgs: tuple[str, ...]) -> list[Fact]:
+def core_facts(p: Problem, wgs: tuple[str, ...], steps: Steps | None = None) -> list[Fact]:
     sub = restrict(p, wgs)
-    core = model_core(sub)
+    core = model_core(sub, steps=steps)
     if not core:
         return [
             Fact(
@@ -265,12 +268,15 @@ def _core_relaxations(p: Problem, core: list[Label]) -> list[Relaxation]:
 # -- checking relaxations, and the whole explanation ------------------------------------
 
 
-def _feasible(p: Problem) -> bool:
-    plan = solve(p, SolveOptions(time_limit=CHECK_LIMIT, first_solution=True))
+def _feasible(p: Problem, steps: Steps | None = None, what: str = "") -> bool:
+    """Whether `p` has a plan: its first plan, in this process (many small solves)."""
+    if steps is not None:
+        steps(what)
+    plan = solve(p, SolveOptions(time_limit=CHECK_LIMIT, first_solution=True, workers=1, gap=0.0))
     return plan.status in SOLVED
 
 
-def check_relaxations(p: Problem, facts: list[Fact]) -> None:
+def check_relaxations(p: Problem, facts: list[Fact], steps: Steps | None = None) -> None:
     """Fill each fact's `checked` with relaxations that were solved and worked."""
     by_part: dict[tuple[str, ...], list[Fact]] = {}
     for part in components(p):
@@ -283,7 +289,11 @@ def check_relaxations(p: Problem, facts: list[Fact]) -> None:
             f = part_facts[0]
             for r in f.relaxations[:MAX_TRIED]:
                 same = sum(1 for c in f.checked if c.field == r.field)
-                if len(f.checked) < MAX_SHOWN and same < 2 and _feasible(r.apply(sub)):
+                if (
+                    len(f.checked) < MAX_SHOWN
+                    and same < 2
+                    and _feasible(r.apply(sub), steps, f"trying: {r.text}")
+                ):
                     f.checked.append(r)
             continue
         # Several facts: each fact's first relaxation that removes it, all applied together.
@@ -296,12 +306,12 @@ def check_relaxations(p: Problem, facts: list[Fact]) -> None:
         together = sub
         for _, r in chosen:
             together = r.apply(together)
-        if len(chosen) == len(part_facts) and _feasible(together):
+        if len(chosen) == len(part_facts) and _feasible(together, steps, "trying the changes together"):
             for f, r in chosen:
                 f.checked.append(r)
 
 
-def find_facts(p: Problem, replan=None) -> list[Fact]:
+def find_facts(p: Problem, replan=None, steps: Steps | None = None) -> list[Fact]:
     facts = pin_facts(p)
     facts += capacity_facts(p)
     explained = {w for f in facts for w in f.wgs}
@@ -309,14 +319,14 @@ def find_facts(p: Problem, replan=None) -> list[Fact]:
         if explained & set(part):
             continue
         sub = restrict(p, part)
-        if _feasible(sub) and replan is None:
+        if _feasible(sub, steps, f"checking {_names(part)}") and replan is None:
             continue
-        alone_bad = [w for w in part if not _feasible(restrict(p, (w,)))]
+        alone_bad = [w for w in part if not _feasible(restrict(p, (w,)), steps, f"checking {w} alone")]
         if alone_bad:
             for w in alone_bad:
-                facts += core_facts(p, (w,))
+                facts += core_facts(p, (w,), steps)
         elif replan is None:
-            facts += core_facts(p, part)
+            facts += core_facts(p, part, steps)
     if not facts and replan is not None:
         facts.append(
             Fact(
@@ -347,18 +357,27 @@ def render(p: Problem, facts: list[Fact]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def explain_infeasible(p: Problem, plan=None, replan=None) -> str:
-    """A short text: the facts that clash, each with its rule id, and checked relaxations."""
-    facts = find_facts(p, replan)
-    check_relaxations(p, facts)
+def _names(wgs: tuple[str, ...], most: int = 2) -> str:
+    return ", ".join(wgs[:most]) + (f" and {len(wgs) - most} more" if len(wgs) > most else "")
+
+
+def explain_infeasible(p: Problem, plan=None, replan=None, on_progress: OnProgress | None = None) -> str:
+    """A short text: the facts that clash, each with its rule id, and checked relaxations.
+    Each solve it runs is told to `on_progress` as a step, with what it checks."""
+    steps = Steps(on_progress, "explain")
+    facts = find_facts(p, replan, steps)
+    check_relaxations(p, facts, steps)
     return render(p, facts)
 
 
-def explain_instance(p: Problem, time_limit: float = 60.0) -> tuple[bool, str]:
+def explain_instance(
+    p: Problem, time_limit: float = 60.0, on_progress: OnProgress | None = None
+) -> tuple[bool, str]:
     """(feasible, text) for `hubplan explain`."""
-    plan = solve(p, SolveOptions(time_limit=time_limit, first_solution=True))
+    Steps(on_progress, "explain")("looking for a plan")
+    plan = solve(p, SolveOptions(time_limit=time_limit, first_solution=True, workers=1, gap=0.0))
     if plan.status in SOLVED:
         return True, f"{p.name}: a plan exists that keeps every rule; nothing to explain.\n"
     if plan.status == "unknown":
         return False, f"{p.name}: no plan was found within {time_limit:g} s, nor a proof that none exists.\n"
-    return False, explain_infeasible(p, plan)
+    return False, explain_infeasible(p, plan, on_progress=on_progress)
