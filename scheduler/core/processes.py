@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import ctypes
 import multiprocessing
+import os
+import signal
+import sys
 from collections.abc import Callable, Iterator
 
 # Fresh interpreters: a forked child would inherit whatever threads the parent runs
@@ -25,7 +29,7 @@ def process_pool(
     """
     ctx = multiprocessing.get_context(START_METHOD)
     pool = concurrent.futures.ProcessPoolExecutor(
-        workers, mp_context=ctx, initializer=initializer, initargs=initargs
+        workers, mp_context=ctx, initializer=_start, initargs=(os.getpid(), initializer, initargs)
     )
     try:
         yield pool
@@ -35,9 +39,32 @@ def process_pool(
     pool.shutdown()
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _start(parent: int, initializer: Callable | None, initargs: tuple) -> None:
+    """A pool process's first act: end when hubplan ends, however it ends.
+
+    A SIGKILL cannot be caught, so hubplan cannot stop its workers then; an orphaned worker
+    would solve on, and then wait forever to hand its plan to no one. On Linux the kernel
+    kills it when its parent dies (the pool lives no longer than the thread that made it)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before that took hold
+        os._exit(1)
+    if initializer is not None:
+        initializer(*initargs)
+
+
 def stop(pool: concurrent.futures.ProcessPoolExecutor) -> None:
-    """Drop the jobs not started and end the processes running one."""
+    """End the processes: the jobs not yet done then fail as the pool breaks (BrokenProcessPool).
+
+    Jobs are not cancelled first: should the pool see a process end before it has dropped
+    cancelled jobs, Python 3.11 fails on them in its manager thread (a traceback, and an
+    exit that waits forever on a pipe no one reads); failing jobs that are not cancelled is
+    what it does when a process dies anyway."""
     running = list((pool._processes or {}).values())  # no public way before Python 3.14
-    pool.shutdown(wait=False, cancel_futures=True)
+    pool.shutdown(wait=False)
     for proc in running:
         proc.terminate()

@@ -9,6 +9,7 @@ picklable, so they cross from a worker process to the server unchanged.
 from __future__ import annotations
 
 import math
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -85,13 +86,24 @@ class Tally:
         self.values: dict[int, tuple[float, float]] = {}  # model -> (objective, bound)
         self.lock = threading.Lock()
 
-    def live(self, i: int) -> Callable[[float, float], None] | None:
-        """The reporter of model `i`'s search, or None when nobody listens."""
-        return None if self.on_progress is None else lambda objective, bound: self.report(i, objective, bound)
+    def start(self) -> None:
+        """Tell that the run has begun (nothing is solved yet)."""
+        if self.on_progress is not None:
+            with self.lock:
+                self._tell()
 
-    def report(self, i: int, objective: float, bound: float) -> None:
+    def live(self, i: int, replaces: range = range(0)) -> Callable[[float, float], None] | None:
+        """The reporter of model `i`'s search (whose plans stand for models `replaces` too),
+        or None when nobody listens."""
+        if self.on_progress is None:
+            return None
+        return lambda objective, bound: self.report(i, objective, bound, replaces)
+
+    def report(self, i: int, objective: float, bound: float, replaces: range = range(0)) -> None:
         with self.lock:
             if i not in self.done:
+                for j in replaces:
+                    self.values.pop(j, None)
                 self.values[i] = (objective, bound)
                 if time.perf_counter() - self.shown >= LIVE_EVERY:
                     self._tell()
@@ -126,21 +138,31 @@ class Tally:
 
 
 class Relay:
-    """While open, a thread hands the pool processes' live reports to the tally."""
+    """While open, a thread hands the live reports of pool processes (`reports`, a
+    multiprocessing queue, or None) to the tally. It only reads, so nothing here waits on
+    the queue's pipe at exit; open it before the pool and close it after, so that workers
+    that end cleanly can flush their last reports into a pipe still being read."""
 
     def __init__(self, reports, tally: Tally):
-        self.reports, self.tally = reports, tally
+        self.reports, self.tally, self.stopped = reports, tally, threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True, name="hubplan-progress")
 
     def _run(self) -> None:
-        while (item := self.reports.get()) is not None:
+        while not self.stopped.is_set():
+            try:
+                item = self.reports.get(timeout=LIVE_EVERY)
+            except queue.Empty:
+                continue
+            except (EOFError, OSError):  # the queue is gone: nothing more to tell
+                return
             self.tally.report(*item)
 
-    def __enter__(self) -> None:
+    def __enter__(self) -> Relay:
         if self.reports is not None:
             self.thread.start()
+        return self
 
     def __exit__(self, *exc) -> None:
         if self.reports is not None:
-            self.reports.put(None)
-            self.thread.join(timeout=5)
+            self.stopped.set()
+            self.thread.join()

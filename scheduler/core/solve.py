@@ -27,6 +27,7 @@ from scheduler.core.rules import candidate_slots, check_plan, slot_reasons
 Job = tuple[Problem, float]  # a model to solve, and its slack (`solve_model`)
 CUT_FREE_GAP = 0.005  # from this relative gap up, a model is solved without cuts (`solve_model`)
 LEAD_SHARE = 0.5  # of the gap, the TfM Lead's sessions may stop short by (`_split`)
+QUEUED = 2  # jobs given to each pool process at a time: the one it solves, and its next
 POOL_ACTIVITIES = 40  # fewer in all are solved here alone: a process takes ~1 s of a core to start
 
 
@@ -73,13 +74,15 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions(), replan=None)
         len(flat) + sum(1 for part in parts if split[part]),
         "solve" if replan is None else "replan",
     )
+    tally.start()
     results = iter(_solve_all(flat, options, replan, tally))
     plans, first, joined = [], 0, len(flat)  # model numbers: the jobs', then each join's
     for part in parts:
         found = [next(results) for _ in jobs[part]]
         if split[part]:
-            plan = join(restrict(problem, part), found[:-1], found[-1], options, live=tally.live(joined))
-            plans.append(tally.finished(joined, plan, replaces=range(first, first + len(found))))
+            own = range(first, first + len(found))
+            plan = join(restrict(problem, part), found[:-1], found[-1], options, tally.live(joined, own))
+            plans.append(tally.finished(joined, plan, replaces=own))
             joined += 1
         else:
             plans.append(found[0])
@@ -111,37 +114,40 @@ def _split(problem: Problem, part: tuple[str, ...], options: SolveOptions, repla
 
 def _solve_all(jobs: list[Job], options: SolveOptions, replan, tally: Tally) -> list[Plan]:
     """Each job's plan, in order. With several workers, this process is one of them: it
-    and the pool's processes all take the largest model not yet taken (a model is as big
-    as its activities are many), so no big one starts last while the others idle, and one
-    process fewer is started. Every model is solved alike wherever it runs (one thread,
-    deterministic time), so the plans do not depend on who solved what; a hub too small
-    to repay starting processes is solved here alone."""
+    and the pool's processes take the largest model not yet taken (a model is as big as its
+    activities are many), so no big one starts last while the others idle, and one process
+    fewer is started. The pool is given only what it will start next (`QUEUED` a process),
+    so no job is ever taken back from it. Every model is solved alike wherever it runs
+    (one thread, deterministic time), so the plans do not depend on who solved what; a hub
+    too small to repay starting processes is solved here alone."""
     one = dataclasses.replace(options, workers=1, on_progress=None)
     processes = min(options.workers, len(jobs))
     if sum(len(sub.activities) for sub, _ in jobs) < POOL_ACTIVITIES:
         processes = 1
+
+    def here(i: int) -> Plan:
+        sub, slack = jobs[i]
+        return tally.finished(i, solve_model(sub, one, replan, slack=slack, live=tally.live(i)))
+
     if processes <= 1:
-        return [
-            tally.finished(i, solve_model(sub, one, replan, slack=slack, live=tally.live(i)))
-            for i, (sub, slack) in enumerate(jobs)
-        ]
+        return [here(i) for i in range(len(jobs))]
     order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][0].activities))
     plans: dict[int, Plan] = {}
+    running: dict[concurrent.futures.Future, int] = {}
     reports = multiprocessing.get_context(START_METHOD).Queue() if options.on_progress else None
-    with (
-        process_pool(processes - 1, initializer=_report_to, initargs=(reports,)) as pool,
-        Relay(reports, tally),
-    ):
-        futures = {
-            i: pool.submit(_solve_piece, i, own_only(jobs[i][0]), one, replan, jobs[i][1]) for i in order
-        }
-        for i in order:
-            if futures[i].cancel():  # not yet taken by the pool: solve it here
-                sub, slack = jobs[i]
-                plans[i] = tally.finished(i, solve_model(sub, one, replan, slack=slack, live=tally.live(i)))
-        index = {future: i for i, future in futures.items() if i not in plans}
-        for future in concurrent.futures.as_completed(index):  # told as each piece ends
-            plans[index[future]] = tally.finished(index[future], future.result())
+    with Relay(reports, tally), process_pool(processes - 1, _report_to, (reports,)) as pool:
+        while order or running:
+            mine = order.pop(0) if order else None
+            while order and len(running) < QUEUED * (processes - 1):
+                i = order.pop(0)
+                running[pool.submit(_solve_piece, i, own_only(jobs[i][0]), one, replan, jobs[i][1])] = i
+            if mine is not None:
+                plans[mine] = here(mine)
+            else:
+                concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in [f for f in running if f.done()]:  # told as each piece ends
+                i = running.pop(future)
+                plans[i] = tally.finished(i, future.result())
     return [plans[i] for i in range(len(jobs))]
 
 
@@ -180,9 +186,8 @@ def join(
        sessions are planned again around the rest;
     4. should they not fit at all, the whole is solved as one model, from the parts' plans.
 
-    The bound is the parts' (a held model's own bound holds for its held plans only), so a
-    plan meeting it is proven optimal: on the typical hub, the lead's sessions fitted
-    around the rest at no cost.
+    The bound is the parts', so a plan meeting it is proven optimal: on the typical hub, the
+    lead's sessions fitted around the rest at no cost.
     """
     relaxed = merge_plans(problem.name, [*rest, lead])
     if relaxed.status == "infeasible":
@@ -192,21 +197,23 @@ def join(
     bound, theirs = relaxed.best_bound, [a for a in problem.activities if problem.tfm_lead in a.attendees]
     clashed = {v.work_group for v in check_plan(problem, relaxed.sessions)}
     venues = {a.venue for a in theirs if a.wg in clashed}
-    moved = {a.key for a in theirs if a.wg in clashed or a.venue in venues}
-    plan, hint = None, lead.sessions
-    for free in (moved, {a.key for a in theirs}):
+    best, hint = None, lead.sessions
+    for free in ({a.key for a in theirs if a.wg in clashed or a.venue in venues}, {a.key for a in theirs}):
         held = {a.key: set() for a in problem.activities if a.key not in free}
         for s in relaxed.sessions:
             key = problem.session_key(s)
             if key in held:
                 held[key].add((s.date, s.slot))
-        plan = solve_model(problem, options, hint=hint, bound=bound, only=held, live=live)
+        told = None if live is None else lambda objective, _: live(objective, bound)
+        plan = solve_model(problem, options, hint=hint, bound=bound, only=held, live=told)
         if plan.status in SOLVED:
+            plan.best_bound = bound  # a held model's own bound holds for its held plans only
+            best = plan if best is None or plan.objective < best.objective else best
             hint = plan.sessions
-            plan.best_bound = bound
             if plan.gap <= options.gap or options.first_solution:
                 break
-    if plan.status not in SOLVED:
+    plan = best
+    if plan is None:
         plan = solve_model(problem, options, hint=relaxed.sessions, bound=bound, live=live)
         plan.best_bound = max(plan.best_bound, bound) if plan.status in SOLVED else None
     if plan.status in SOLVED:

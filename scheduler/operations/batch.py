@@ -289,7 +289,7 @@ def run_batch(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BatchError(f"--out {out}: cannot be created ({exc.strerror or exc})") from None
-    options = dataclasses.replace(options, progress=None, log=False)
+    options = dataclasses.replace(options, on_progress=None, log=False)
     batch = [
         BatchJob(name, str(path.resolve()), str((out / name).resolve()), options)
         for name, path in zip(output_names(files), files)

@@ -10,6 +10,7 @@ run ends, so that what is printed next starts on a line of its own. It draws onl
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import threading
@@ -20,27 +21,36 @@ from typing import TextIO
 from scheduler.core.progress import OnProgress, Progress
 
 EVERY = 0.1  # seconds between redraws
-STAGES = {"solve": "planning", "replan": "re-planning", "explain": "explaining", "write": "writing"}
+STAGES = {  # what a stage is doing, and has done
+    "solve": ("planning", "planned"),
+    "replan": ("re-planning", "re-planned"),
+    "explain": ("explaining", "explained"),
+    "write": ("writing files", "wrote files"),
+}
 
 
-def describe(event: Progress) -> str:
-    """One line: 'planning 17/24 pieces · best 283,067 · bound 282,849 · gap 0.08% · 5.2 s'."""
-    words = [STAGES.get(event.stage, event.stage)]
-    if event.stage == "write":
-        words[0] = "writing the outputs"
-    elif event.total:
+def describe(event: Progress, before: Progress | None = None, last: bool = False) -> str:
+    """One line: 'planning 17/24 pieces · best 283,067 · bound 282,849 (gap 0.08%) · 5.2 s',
+    then what is being done, if said; while the files are written, where the run stood
+    `before`, and that. The `last` line says what was done."""
+    if event.stage == "write" and before is not None:
+        event = dataclasses.replace(before, elapsed=event.elapsed, message="" if last else "writing files")
+        last = True
+    doing, done = STAGES.get(event.stage, (event.stage, event.stage))
+    words = [done if last else doing]
+    if event.total:
         words[0] += f" {event.done}/{event.total} pieces"
     elif event.done:
-        words[0] += f", step {event.done + 1}"
+        words[0] += f" in {event.done + 1} steps" if last else f", step {event.done + 1}"
     if event.objective is not None:
         words.append(f"best {event.objective:,.0f}")
     if event.bound is not None:
-        words.append(f"bound {event.bound:,.0f}")
-    if event.gap is not None:
-        words.append(f"gap {event.gap:.2%}")
-    if event.message:
-        words.append(event.message)
+        words.append(
+            f"bound {event.bound:,.0f}" + (f" (gap {event.gap:.2%})" if event.gap is not None else "")
+        )
     words.append(f"{event.elapsed:.1f} s")
+    if event.message and not (last and event.stage == "explain"):
+        words.append(event.message)  # last, where the terminal's width may cut it
     return " · ".join(words)
 
 
@@ -55,25 +65,30 @@ class _Line:
     def __init__(self, stream: TextIO):
         self.stream, self.lock = stream, threading.Lock()
         self.last: Progress | None = None
+        self.before: Progress | None = None  # the last event before the outputs were written
         self.drawn = 0.0
 
     def __call__(self, event: Progress) -> None:
         with self.lock:
+            if self.last is not None and self.last.stage != "write":
+                self.before = self.last
             self.last = event
             now = time.monotonic()
             if now - self.drawn >= EVERY or (event.total and event.done == event.total):
                 self.drawn = now
                 self._draw(event)
 
-    def _draw(self, event: Progress) -> None:
+    def _draw(self, event: Progress, last: bool = False) -> None:
         width = shutil.get_terminal_size((80, 24)).columns - 1
-        self.stream.write("\r\x1b[K" + describe(event)[:width])
+        self.stream.write("\r\x1b[K" + describe(event, self.before, last)[:width])
         self.stream.flush()
 
-    def end(self) -> None:
+    def end(self, finished: bool) -> None:
+        """End the line: with what was done (even if told too soon to be drawn), or, if the
+        run was stopped, where it stood."""
         with self.lock:
             if self.last is not None:
-                self._draw(self.last)  # the last state, even if it came too soon to be drawn
+                self._draw(self.last, last=finished)
                 self.stream.write("\n")
                 self.stream.flush()
 
@@ -87,5 +102,7 @@ def live_line(stream: TextIO, enabled: bool = True) -> Iterator[OnProgress | Non
     line = _Line(stream)
     try:
         yield line
-    finally:
-        line.end()
+    except BaseException:  # stopped (Ctrl-C, SIGTERM) or failed: what follows needs its own line
+        line.end(finished=False)
+        raise
+    line.end(finished=True)

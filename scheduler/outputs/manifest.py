@@ -74,9 +74,12 @@ def reproduce_command(
     """The `hubplan solve` command line that makes these outputs again (OUT: any folder)."""
     words = ["hubplan", "solve", Path(source).name, "--out", "OUT"]
     words += ["--seed", str(options.seed), "--workers", str(options.workers)]
-    words += ["--time-limit", f"{options.time_limit:g}"]
-    if getattr(options, "gap", 0):  # stop at a proven gap (newer option, may be absent)
-        words += ["--gap", f"{options.gap:g}"]
+    words += [
+        "--time-limit",
+        f"{options.time_limit:g}",
+        "--gap",
+        f"{options.gap:g}",
+    ]  # 0 too: not the default
     if previous is not None:
         words += ["--previous", Path(previous).name]
     if today is not None:

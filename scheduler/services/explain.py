@@ -361,10 +361,13 @@ def _names(wgs: tuple[str, ...], most: int = 2) -> str:
     return ", ".join(wgs[:most]) + (f" and {len(wgs) - most} more" if len(wgs) > most else "")
 
 
-def explain_infeasible(p: Problem, plan=None, replan=None, on_progress: OnProgress | None = None) -> str:
+def explain_infeasible(
+    p: Problem, plan=None, replan=None, on_progress: OnProgress | None = None, steps: Steps | None = None
+) -> str:
     """A short text: the facts that clash, each with its rule id, and checked relaxations.
-    Each solve it runs is told to `on_progress` as a step, with what it checks."""
-    steps = Steps(on_progress, "explain")
+    Each solve it runs is told to `on_progress` as a step (of `steps`, if counted already),
+    with what it checks."""
+    steps = steps or Steps(on_progress, "explain")
     facts = find_facts(p, replan, steps)
     check_relaxations(p, facts, steps)
     return render(p, facts)
@@ -374,10 +377,11 @@ def explain_instance(
     p: Problem, time_limit: float = 60.0, on_progress: OnProgress | None = None
 ) -> tuple[bool, str]:
     """(feasible, text) for `hubplan explain`."""
-    Steps(on_progress, "explain")("looking for a plan")
+    steps = Steps(on_progress, "explain")
+    steps("looking for a plan")
     plan = solve(p, SolveOptions(time_limit=time_limit, first_solution=True, workers=1, gap=0.0))
     if plan.status in SOLVED:
         return True, f"{p.name}: a plan exists that keeps every rule; nothing to explain.\n"
     if plan.status == "unknown":
         return False, f"{p.name}: no plan was found within {time_limit:g} s, nor a proof that none exists.\n"
-    return False, explain_infeasible(p, plan, on_progress=on_progress)
+    return False, explain_infeasible(p, plan, steps=steps)
