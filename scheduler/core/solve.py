@@ -81,7 +81,7 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions(), replan=None)
         found = [next(results) for _ in jobs[part]]
         if split[part]:
             own = range(first, first + len(found))
-            plan = join(restrict(problem, part), found[:-1], found[-1], options, tally.live(joined, own))
+            plan = join(restrict(problem, part), found, options, tally.live(joined, own))
             plans.append(tally.finished(joined, plan, replaces=own))
             joined += 1
         else:
@@ -167,29 +167,28 @@ def _solve_piece(i: int, problem: Problem, options: SolveOptions, replan, slack:
     return solve_model(problem, options, replan, slack=slack, live=live)
 
 
-def join(
-    problem: Problem, rest: list[Plan], lead: Plan, options: SolveOptions, live: Callable | None = None
-) -> Plan:
-    """One plan of a component only the TfM Lead links, from the plans of its rest's pieces
-    and of the lead's sessions, solved apart (`lead_apart`: a relaxation, so the sum of
-    their bounds bounds the whole):
+def join(problem: Problem, plans: list[Plan], options: SolveOptions, live: Callable | None = None) -> Plan:
+    """One plan of a component only the TfM Lead links, from the plans of the models that
+    relax it (`_split`: the rest's pieces, and the lead's sessions), whose bounds add up
+    to one for the whole:
 
-    1. if a part has no plan, neither has the whole (infeasible); if none was found in
+    1. if a model has no plan, neither has the whole (infeasible); if none was found in
        time (unknown), the whole is solved as one model;
-    2. everything is held where the parts put it but the lead's sessions that break a
-       rule with the rest (a venue's group meeting on the half-day the lead's plan chose
-       for a headteachers' meeting there, say) and the lead's others at their venues,
-       which are planned again around the rest: a small model, from the lead's plan as a
-       hint and with the bound as a cut. With nothing to move, it scores the plans as
-       they are. Held sessions lie where the rules allow them (the parts' plans keep R1–R3);
+    2. everything is held where those plans put it but the lead's sessions that break a
+       rule with the rest (a venue's group meeting on the half-day chosen for a
+       headteachers' meeting there, say) and the lead's others at their venues, which are
+       planned again around what is held: a small model, from the plans as a hint and with
+       the bound as a cut. With nothing to move, it scores the plans as they are. Held
+       sessions lie where R1–R3 allow them (the plans keep them);
     3. if that breaks a rule, or ends further than the gap from the bound, all the lead's
        sessions are planned again around the rest;
-    4. should they not fit at all, the whole is solved as one model, from the parts' plans.
+    4. should they not fit at all, the whole is solved as one model, from the plans.
 
-    The bound is the parts', so a plan meeting it is proven optimal: on the typical hub, the
-    lead's sessions fitted around the rest at no cost.
+    The bound stays the models' (a held model's own bound holds for its held plans only),
+    so a plan meeting it is proven optimal: on the typical hub, the lead's sessions fitted
+    around the rest at no cost.
     """
-    relaxed = merge_plans(problem.name, [*rest, lead])
+    relaxed = merge_plans(problem.name, plans)
     if relaxed.status == "infeasible":
         return relaxed
     if relaxed.status == "unknown":
@@ -197,7 +196,7 @@ def join(
     bound, theirs = relaxed.best_bound, [a for a in problem.activities if problem.tfm_lead in a.attendees]
     clashed = {v.work_group for v in check_plan(problem, relaxed.sessions)}
     venues = {a.venue for a in theirs if a.wg in clashed}
-    best, hint = None, lead.sessions
+    best, hint = None, relaxed.sessions
     for free in ({a.key for a in theirs if a.wg in clashed or a.venue in venues}, {a.key for a in theirs}):
         held = {a.key: set() for a in problem.activities if a.key not in free}
         for s in relaxed.sessions:
@@ -207,7 +206,7 @@ def join(
         told = None if live is None else lambda objective, _: live(objective, bound)
         plan = solve_model(problem, options, hint=hint, bound=bound, only=held, live=told)
         if plan.status in SOLVED:
-            plan.best_bound = bound  # a held model's own bound holds for its held plans only
+            plan.best_bound = bound
             best = plan if best is None or plan.objective < best.objective else best
             hint = plan.sessions
             if plan.gap <= options.gap or options.first_solution:
@@ -338,25 +337,31 @@ def _solver(
     prm.stop_after_first_solution = options.first_solution
     prm.relative_gap_limit = options.gap
     prm.absolute_gap_limit = slack
-    wide = (options.gap > 0 and costed) or slack > 0  # a gap the root LP bound meets at once
-    if wide or work_groups == 1:
+    # A wide gap: one the root LP bound is within at once, so the search stops at its first
+    # plan or two. So it is for a hub's pieces from 0.5% up (release cost beyond funding,
+    # which the LP bounds well, is most of their objective), and for the TfM Lead's
+    # sessions alone with their slack (`_split`); not for those with a gap of their own, as
+    # they have no release cost (the typical hub's at 0.5%: not within it after 60 s
+    # without cuts, in 1 s with).
+    wide = (options.gap >= CUT_FREE_GAP and costed) or slack > 0
+    if (options.gap > 0 and costed) or slack > 0 or work_groups == 1:
         # Probing in presolve pays only for proving optimality on bigger models (the
         # bundled hub: 11 s with it, 13 s without). On one Work Group's model it costs more
         # than the whole search, and with a gap to stop at, the pieces of 7 generated hubs
-        # solve 7% sooner (15% less deterministic time) without it; not so the TfM Lead's
-        # sessions alone (below): the typical hub's to 0.5% in 4 s without, 2 s with.
+        # solve 7% sooner (15% less deterministic time) without it.
         prm.cp_model_probing_level = 0
-    if (options.gap >= CUT_FREE_GAP and costed) or slack > 0:
-        # With such a gap to stop at, the root LP bound of a hub's piece is within it at once
-        # (release cost beyond funding, which the LP bounds well, is most of its objective)
-        # and the search stops at its first plan or two: cuts and symmetry detection only
-        # delay that plan (10 generated hubs at 1%: 38% less wall time in CP-SAT, objectives
-        # within 0.1%). Closer gaps and proofs of optimality need both (the bundled hub
-        # proven optimal: 11 s with, 32 s without; the typical hub to 0.2%: 6.5 s, 9.5 s),
-        # and so does a model without release cost: the TfM Lead's sessions alone (the
-        # typical hub's at 0.5%: not within it after 60 s without, 1 s with).
+    if wide:
+        # Cuts and symmetry detection only delay that first plan (10 generated hubs at 1%:
+        # 38% less wall time in CP-SAT, objectives within 0.1%). Closer gaps and proofs of
+        # optimality need both (the bundled hub proven optimal: 11 s with, 32 s without;
+        # the typical hub to 0.2%: 6.5 s, 9.5 s).
         prm.cut_level = 0
         prm.symmetry_level = 0
+    if slack > 0:
+        # The TfM Lead's sessions reach their first plan within the slack sooner without
+        # SAT presolve: 12 generated typical hubs' 28-35% less CPU time (their other models
+        # gained nothing, some lost).
+        prm.cp_model_use_sat_presolve = False
     return solver
 
 
