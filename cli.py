@@ -428,6 +428,14 @@ def publish(out_dir: str, url: str, user: str | None, password_env: str | None) 
     sys.exit(summary.exit_code)
 
 
+# --- the workspace (issue 16) ----------------------------------------------------
+
+from web.commands import serve, users  # noqa: E402 - click commands; the web stack loads when they run
+
+main.add_command(serve)
+main.add_command(users)
+
+
 class Stopped(BaseException):
     """Ctrl-C or SIGTERM. Not a KeyboardInterrupt, which click would turn into Abort with a
     blank line first; a BaseException, so that no `except Exception` swallows it."""
