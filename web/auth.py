@@ -239,13 +239,21 @@ COORDINATOR = HubAccess("hub coordinator", "coordinator")
 def access_rules(app) -> dict[tuple[str, str], Access | None]:
     """Each route's (method, path) and the access rule its dependencies name (None if none)."""
     out: dict[tuple[str, str], Access | None] = {}
-    for route in app.routes:
-        if not isinstance(route, APIRoute):
-            continue
+    for route in _api_routes(app.routes):
         found = [d.call for d in _dependencies(route.dependant) if isinstance(d.call, Access)]
         for method in sorted(route.methods):
             out[(method, route.path)] = found[0] if len(found) == 1 else None
     return out
+
+
+def _api_routes(routes):
+    """Every APIRoute, also inside included routers (newer FastAPI keeps them wrapped; the
+    workspace's routers have no prefix, so their paths are the full paths)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif hasattr(route, "original_router"):
+            yield from _api_routes(route.original_router.routes)
 
 
 def _dependencies(dependant):

@@ -64,12 +64,31 @@ def _listing(values: list[str]) -> str:
     return shown + (f" and {len(values) - MAX_SHOWN} more" if len(values) > MAX_SHOWN else "")
 
 
+def _keyed(items: object) -> str | None:
+    """The key that names each item of a list of records (a Work Group's `school`), if any."""
+    if not isinstance(items, list) or not items or not all(isinstance(x, dict) for x in items):
+        return None
+    return next((k for k in ("id", "school") if all(k in x for x in items)), None)
+
+
 def field_changes(old: dict, new: dict) -> list[str]:
-    """'field: old → new' or 'field: added …; removed …' for each field that differs."""
+    """'field: old → new' or 'field: added …; removed …' for each field that differs; a
+    list of records with ids (a Work Group's schools) is compared record by record."""
     out = []
     for key in [*old, *(k for k in new if k not in old)]:
         a, b = old.get(key), new.get(key)
         if a == b:
+            continue
+        name = _keyed(a) if _keyed(a) == _keyed(b) else None
+        if name:
+            before, after = {x[name]: x for x in a}, {x[name]: x for x in b}
+            for k in [*before, *(k for k in after if k not in before)]:
+                if k not in after:
+                    out.append(f"{key}: removed {k}")
+                elif k not in before:
+                    out.append(f"{key}: added {k}")
+                else:
+                    out.extend(f"{key}[{k}].{line}" for line in field_changes(before[k], after[k]))
             continue
         if (
             isinstance(a, list)
