@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Set-up and everyday tasks with nothing but python3: `python3 tasks.py demo|test|bench`.
+"""Set-up and everyday tasks with nothing but python3: `python3 tasks.py demo|test|bench|serve`.
 
 Builds `.venv` on first use (and again when pyproject.toml changes), installs hubplan
 with its test dependencies into it, then runs the task there.
@@ -40,10 +40,13 @@ def setup() -> None:
     STAMP.write_text(want)
 
 
-# Debian packages the tests use: headless Chromium renders report.html, and libical
-# (through GObject introspection, with Debian's own python3) checks every calendar file.
+# Debian packages the tests use: headless Chromium renders report.html and drives the
+# workspace's browser tests (Playwright, never its own browser downloads); libical (through
+# GObject introspection, with Debian's own python3) checks every calendar file; the
+# workspace's tests start a PostgreSQL server of their own.
 SYSTEM_PACKAGES = {
     "chromium": Path("/usr/bin/chromium"),
+    "postgresql": Path("/usr/lib/postgresql"),
     "gir1.2-ical-3.0": Path("/usr/lib/x86_64-linux-gnu/girepository-1.0/ICal-3.0.typelib"),
     "python3-gi": Path("/usr/lib/python3/dist-packages/gi"),
 }
@@ -104,7 +107,14 @@ def bench() -> None:
     run(PY, "benchmarks/bench_solve.py", *sys.argv[2:])
 
 
-TASKS = {"demo": demo, "test": test, "bench": bench}
+def serve() -> None:
+    """The workspace on 127.0.0.1:8000: a new SQLite database (hubplan-workspace.db) gets the
+    bundled hubs and a first admin, whose password is printed once."""
+    setup()
+    run(BIN / "hubplan", "serve", *sys.argv[2:])
+
+
+TASKS = {"demo": demo, "test": test, "bench": bench, "serve": serve}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in TASKS:
