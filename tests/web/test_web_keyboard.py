@@ -23,7 +23,18 @@ def tab_to(page, selector: str, most: int = 60) -> None:
 @pytest.fixture
 def sqlite_server(tmp_path):
     s = start_server(f"sqlite:///{tmp_path / 'workspace.db'}", tmp_path)
-    r = s.cli("users", "add", "coord@example.org", "--role", "coordinator", "--hub", "example-hub", "--password-env", "PW", env={"PW": PASSWORD})
+    r = s.cli(
+        "users",
+        "add",
+        "coord@example.org",
+        "--role",
+        "coordinator",
+        "--hub",
+        "example-hub",
+        "--password-env",
+        "PW",
+        env={"PW": PASSWORD},
+    )
     assert r.returncode == 0, r.stderr
     yield s
     stop_server(s)
@@ -88,7 +99,17 @@ def test_serve_refuses_a_public_address_before_the_admin_password_is_chosen(tmp_
     import sys
 
     database = f"sqlite:///{tmp_path / 'w.db'}"
-    cmd = [sys.executable, str(ROOT / "cli.py"), "serve", "--host", "0.0.0.0", "--port", "1", "--database", database]
+    cmd = [
+        sys.executable,
+        str(ROOT / "cli.py"),
+        "serve",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "1",
+        "--database",
+        database,
+    ]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert r.returncode == 2 and "still has the password made at first start" in r.stderr
     assert "Traceback" not in r.stderr
