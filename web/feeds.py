@@ -27,7 +27,7 @@ from models.instance import Instance
 from scheduler.core.plan import Plan
 from scheduler.outputs.ics import calendar_files
 from web.db import utcnow
-from web.tables import FEED_KINDS, FeedToken, HubVersion, PlanFile, PlanRow
+from web.tables import FEED_KINDS, FeedToken, PlanFile, PlanRow
 
 TOKEN_BYTES = 24
 
@@ -101,15 +101,13 @@ def lookup(db: Session, token: str, today: dt.date) -> tuple[bytes, str] | None:
 
 
 def farewell_files(
-    db: Session, previous: PlanRow, version: HubVersion, today: dt.date
+    db: Session, previous: PlanRow, old: tuple[Instance, Plan], new: Instance, today: dt.date
 ) -> dict[str, tuple[bytes, dt.date]]:
     """Feeds for subjects with a live token whom the new version no longer has: their
     sessions from `today` on, as the previous plan had them, marked CANCELLED with SEQUENCE
-    raised; each expires after its last date. A farewell feed of the previous plan carries on."""
-    from web.hubs import instance_of
-    from web.plans import plan_of
-
-    now = subjects(instance_of(version))
+    raised; each expires after its last date. A farewell feed of the previous plan carries on.
+    `old` is the previous plan's instance and plan; `new` the instance of the plan replacing it."""
+    now = subjects(new)
     tokens = db.scalars(
         select(FeedToken).where(FeedToken.hub_id == previous.hub_id, FeedToken.revoked_at.is_(None))
     )
@@ -118,8 +116,7 @@ def farewell_files(
         return {}
     out: dict[str, tuple[bytes, dt.date]] = {}
     rendered: dict[str, bytes] | None = None
-    old_instance = instance_of(db.get(HubVersion, previous.version_id))
-    plan = plan_of(previous)
+    old_instance, plan = old
     ahead = [s for s in plan.sessions if s.date >= today]
     for kind, subject in gone:
         path = feed_path(kind, subject)

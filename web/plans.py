@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from scheduler.core.plan import SOLVED, Plan
 from scheduler.core.plan import Session as Meeting
 from web.db import utcnow
+from web.feeds import farewell_files
+from web.hubs import instance_of
 from web.tables import Hub, HubVersion, Job, PlanFile, PlanRow
 
 
@@ -37,8 +39,6 @@ def latest_job(db: Session, hub: Hub) -> Job | None:
 
 def store_result(db: Session, job: Job, result) -> str:
     """Store a worker's `Result` for `job`; returns one line saying what happened."""
-    from web.feeds import farewell_files
-
     if result.status not in (*SOLVED, "infeasible"):
         return result.message or f"no plan ({result.status})"
     hub = db.get(Hub, job.hub_id)
@@ -63,7 +63,9 @@ def store_result(db: Session, job: Job, result) -> str:
     db.flush()
     files = {path: (content, None) for path, content in result.files.items()}
     if row.state == "current" and current is not None:
-        files.update(farewell_files(db, current, db.get(HubVersion, job.version_id), dt.date.today()))
+        old = (instance_of(db.get(HubVersion, current.version_id)), plan_of(current))
+        new = instance_of(db.get(HubVersion, job.version_id))
+        files.update(farewell_files(db, current, old, new, dt.date.today()))
     db.add_all(
         PlanFile(plan_id=row.id, path=path, content=content, etag=etag(content), expires=expires)
         for path, (content, expires) in files.items()
