@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi import APIRouter, FastAPI
-from web_support import PASSWORD, Browserless, as_user
+from web_support import PASSWORD, Browserless, as_user, make_app, sqlite_url
 
 from web.auth import PUBLIC, Access, HubAccess, access_rules, hash_password, verify_password
 

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from web_support import PASSWORD, ROOT
+from web_support import PASSWORD, ROOT, database_url, postgres
 
 
 def users(database: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:

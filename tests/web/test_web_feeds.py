@@ -10,7 +10,7 @@ import re
 import yaml
 from icalendar import Calendar
 from sqlalchemy import select, update
-from web_support import ROOT, as_user, wait_job
+from web_support import ROOT, as_user, make_app, sqlite_url, wait_job
 
 from scheduler.core.solve import SolveOptions
 from scheduler.operations.pipeline import solve_file

@@ -11,7 +11,7 @@ import sys
 import time
 
 from sqlalchemy import select
-from web_support import ROOT, as_user, wait_job
+from web_support import ROOT, as_user, make_app, sqlite_url, wait_job
 
 from web.db import transaction, utcnow
 from web.tables import Job, PlanFile, PlanRow

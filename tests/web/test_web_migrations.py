@@ -6,6 +6,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
+from web_support import database_url, postgres, sqlite_url
 
 from web.db import make_engine, migrate, schema_revision
 from web.tables import Base

@@ -10,7 +10,7 @@ import sys
 import openpyxl
 import pytest
 from sqlalchemy import func, select
-from web_support import ROOT, as_user
+from web_support import ROOT, as_user, make_app, sqlite_url
 
 from models.load import load_instance
 from web.diff import version_changes
