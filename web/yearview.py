@@ -14,7 +14,8 @@ from itertools import groupby
 
 from models.instance import Instance
 from scheduler.core.plan import Plan, Session
-from scheduler.outputs.report import KINDS, MONTH_NAMES, PALETTE, school_weeks
+from scheduler.outputs.report_markup import KINDS, MONTH_NAMES, PALETTE
+from scheduler.outputs.report_year import school_weeks
 
 BY = {"specialist": "Specialist", "school": "School", "work-group": "Work Group"}
 SLOT_TEXT = {"am": "morning", "pm": "afternoon", "day": "all day"}
@@ -130,25 +131,6 @@ def year_view(
     return YearView(by, weeks, months, list(rows.values()), legend)
 
 
-def _luminance(hex_colour: str) -> float:
-    h = hex_colour.lstrip("#")
-    if len(h) == 3:
-        h = "".join(c * 2 for c in h)
-    channels = [int(h[i : i + 2], 16) / 255 for i in (0, 2, 4)]
-    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-
-
-def contrast(a: str, b: str) -> float:
-    """WCAG contrast ratio of two colours."""
-    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
-
-
 def palette_css() -> str:
-    """A class per Work Group colour, lettered in black or white, whichever reads better."""
-    rules = []
-    for i, (background, _) in enumerate(PALETTE):
-        text = max(("#000000", "#ffffff"), key=lambda c: contrast(background, c))
-        rules.append(f".w{i}{{background:{background};color:{text}}}")
-    return "\n".join(rules) + "\n"
+    """A class per Work Group colour, with the report's text colour on it (4.5:1 or more)."""
+    return "\n".join(f".w{i}{{background:{bg};color:{text}}}" for i, (bg, text) in enumerate(PALETTE)) + "\n"
