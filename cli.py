@@ -31,7 +31,7 @@ def _load(path: str):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option("0.1.0", prog_name="hubplan")
+@click.version_option(package_name="hubplan", prog_name="hubplan")  # pyproject.toml's version
 def main() -> None:
     """Plan a Maths Hub's Work Groups: every session dated, clash-free, costed."""
 
@@ -358,7 +358,7 @@ def template(output: str, source: str | None, force: bool) -> None:
 )
 def import_(workbook: str, output: str) -> None:
     """Turn a filled WORKBOOK (.xlsx, or a folder of CSVs: Hub.csv, Schools.csv, …) into an instance file."""
-    from models.workbook import instance_yaml
+    from models.yamlstyle import instance_yaml
     from scheduler.outputs.files import write_file
 
     inst = _load(workbook)

@@ -274,8 +274,10 @@ def test_ids_that_cannot_name_a_file_are_refused(ident, part, example_raw):
     raw[part][0]["id"] = ident
     found = dict(problems_of(raw))
     message = found.get(f"{part}[0].id", "")
-    expected = "device name on Windows" if ident in RESERVED else "ids use lowercase letters, digits and '-'"
-    assert expected in message, found
+    expected = (
+        "device name on Windows" if ident in RESERVED else "is not an id (lowercase letters, digits and '-')"
+    )
+    assert expected in message and f"'{ident}'" in message, found
 
 
 def test_hub_is_reserved_for_work_groups(example_raw):

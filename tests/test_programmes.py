@@ -301,7 +301,8 @@ def _stream(r, kind="group", programme="maths-thinking-gcse"):
 BAD = {
     "unknown attendee role": (
         lambda r: _stream(r)["attendees"].append("parents"),
-        "programmes.maths-thinking-gcse.streams.group.attendees[1]: Input should be 'teachers', 'school-teachers'",
+        "programmes.maths-thinking-gcse.streams.group.attendees[1]: 'parents' is not an attendee role; use teachers, "
+        "school-teachers, headteachers or trainee",
     ),
     "unknown stream kind": (
         lambda r: r["programmes"]["maths-thinking-gcse"]["streams"].update(workshop={"slots": ["am"]}),
@@ -318,7 +319,7 @@ BAD = {
     ),
     "no allowed slots": (
         lambda r: _stream(r, "visit").update(slots=[]),
-        "programmes.maths-thinking-gcse.streams.visit.slots: a stream needs at least one allowed slot",
+        "programmes.maths-thinking-gcse.streams.visit.slots: [] allows no slot; a stream needs at least one",
     ),
     "name of a built-in": (
         lambda r: r["programmes"].update(sustaining=r["programmes"]["years-5-8-continuity"]),
@@ -346,7 +347,8 @@ BAD = {
     ),
     "parameter unknown to the programme": (
         lambda r: r["work_groups"][4].update(params={"group_days": 2}),
-        "work_groups[4].params.group_days: unknown parameter for maths-thinking-gcse; known: meeting_gap_days,",
+        "work_groups[4].params.group_days: unknown parameter 'group_days' for maths-thinking-gcse; known: "
+        "meeting_gap_days,",
     ),
     "whole numbers of sessions": (
         lambda r: r["work_groups"][4].update(params={"meetings": 4.5}),
@@ -382,7 +384,8 @@ BAD = {
         lambda r: r["pinned"].append(
             {"work_group": "smp-lee-park", "kind": "central", "date": "2026-11-10", "slot": "day"}
         ),
-        "pinned[2].kind: central events are fixed already: list them under the Work Group's central_events",
+        "pinned[2].kind: 'central' cannot be pinned: central events are fixed already; list them under the "
+        "Work Group's central_events",
     ),
     "a specialist in year 2": (
         lambda r: r["specialists"][1].update(programme_year=2),

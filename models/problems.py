@@ -1,0 +1,91 @@
+"""Problems with an instance, and how a message shows what the user wrote.
+
+A problem is a `(path, message)` pair: the path reads like the YAML a user wrote
+(`work_groups[0].schools[1].teachers[0]`, or for a workbook `WorkGroups row 7, column
+school`), and the message quotes the value that is wrong and says what would be right:
+`'tues' is not a weekday; use mon, tue, wed, thu or fri`. Every layer that finds problems
+(the loader, the models' own validators, programmes, the workbook reader) says values
+through `quoted`, so they look the same wherever they come from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .limits import LimitError, check_file_size, one_line
+
+Problem = tuple[str, str]
+QUOTE_CHARS = 60  # a value longer than this is cut: the message is about it, not a copy of it
+
+
+class InstanceError(Exception):
+    """An instance that cannot be used, with every problem found in it."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = [(one_line(path), one_line(message)) for path, message in problems]  # a line each
+        super().__init__("\n".join(f"{p}: {m}" if p else m for p, m in problems))
+
+
+def file_error(path: Path, message: str) -> InstanceError:
+    """A file that cannot be used at all: one problem naming it."""
+    return InstanceError([("", f"{path}: {message}")])
+
+
+def limit_error(path: Path, exc: LimitError) -> InstanceError:
+    """A bound of models.limits crossed, as problems naming the field (or the file)."""
+    return InstanceError([(at, m) if at else ("", f"{path}: {m}") for at, m in exc.problems])
+
+
+def check_file(path: Path) -> None:
+    """InstanceError unless `path` is a file hubplan may read: there, readable, and within
+    the size models.limits allows (checked before a byte is read)."""
+    try:
+        check_file_size(path.stat().st_size)
+    except LimitError as exc:
+        raise limit_error(path, exc) from None
+    except FileNotFoundError:
+        raise file_error(path, "no such file") from None
+    except OSError as exc:
+        raise file_error(path, f"cannot be read ({exc.strerror})") from None
+
+
+def quoted(value: Any) -> str:
+    """`value` as a message quotes it, in the words of the file: text in quotes ('tues'),
+    numbers and dates as written (2.5, 2026-09-03), true/false, null, and lists and
+    mappings in YAML's flow style ([tue, 'thurs']); cut short after QUOTE_CHARS."""
+    text = _flow(value, top=True)
+    return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1] + "…"
+
+
+def _flow(value: Any, top: bool = False) -> str:
+    if isinstance(value, str):
+        return f"'{value}'"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, (dt.date, int, float)):
+        return value.isoformat() if isinstance(value, dt.date) else repr(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    return f"'{value}'"
+
+
+def or_list(choices: Iterable[str]) -> str:
+    """'am, pm or day'."""
+    names = list(choices)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def did_you_mean(bad: str, candidates: Iterable[Any]) -> str:
+    """'; did you mean 'x'?' for the closest candidate, or ''."""
+    close = difflib.get_close_matches(
+        bad, sorted({c for c in candidates if isinstance(c, str)}), n=1, cutoff=0.6
+    )
+    return f"; did you mean '{close[0]}'?" if close else ""
