@@ -2,7 +2,8 @@
 """Set-up and everyday tasks with nothing but python3: `python3 tasks.py demo|test|bench|serve`.
 
 Builds `.venv` on first use (and again when pyproject.toml changes), installs hubplan
-with its test dependencies into it, then runs the task there.
+with its test dependencies and both optional extras (Dask, CalDAV) into it, then runs the
+task there.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def setup() -> None:
     if not PY.exists():
         print(f"creating {VENV}", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", ".[test]")
+    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", ".[test,dask,caldav]")
     STAMP.write_text(want)
 
 
