@@ -1,7 +1,7 @@
 """Bounds on one instance, enforced while the file is read and before pydantic sees it.
 
 England has about 40 Maths Hubs (DOMAIN.md) and a typical hub plans ~43 Work Groups with
-~265 schools, ~530 teachers and ~26 specialists (`scheduler/generate.py`), so every Work
+~265 schools, ~530 teachers and ~26 specialists (`scheduler/operations/generate`), so every Work
 Group in the country is ~1,700 of them, ~10,600 schools, ~21,000 teachers, ~1,000
 specialists: ~8.5 MB of YAML. The bounds are three to six times that, in round numbers:
 

@@ -89,3 +89,9 @@ def did_you_mean(bad: str, candidates: Iterable[Any]) -> str:
         bad, sorted({c for c in candidates if isinstance(c, str)}), n=1, cutoff=0.6
     )
     return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def unknown(what: str, ident: str, known: Iterable[Any], fix: str = "") -> str:
+    """The message for an id nothing has: "unknown school 'oakfeld'; did you mean 'oakfield'?",
+    with the fix, if any, before the guess."""
+    return f"unknown {what} '{ident}'" + (f"; {fix}" if fix else "") + did_you_mean(ident, known)

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .instance import Hub, Instance, Pin, School, Specialist, Teacher, Venue, WorkGroup
-from .problems import Problem, did_you_mean
+from .problems import Problem, did_you_mean, unknown
 from .programmes import PROGRAMMES, ProgrammeDef, central_problems, definition_problems, programme_problems
 
 
@@ -128,7 +128,7 @@ def cross_reference_problems(inst: Instance | _Partial) -> list[Problem]:
     for key, people in (("specialists", part.specialists), ("teachers", part.teachers)):
         for i, person in people:
             if person.school not in schools and missing(person.school):
-                problems.append((f"{key}[{i}].school", _unknown("school", person.school, schools)))
+                problems.append((f"{key}[{i}].school", unknown("school", person.school, schools)))
 
     problems += _programme_definition_problems(part.programmes)
     programmes = _usable_programmes(part.programmes)
@@ -145,7 +145,7 @@ def cross_reference_problems(inst: Instance | _Partial) -> list[Problem]:
             problems.append(
                 (
                     f"{at}.programme",
-                    _unknown(
+                    unknown(
                         "programme",
                         wg.programme,
                         [*PROGRAMMES, *part.programmes],
@@ -154,15 +154,15 @@ def cross_reference_problems(inst: Instance | _Partial) -> list[Problem]:
                 )
             )
         if wg.specialist not in specialists and missing(wg.specialist):
-            problems.append((f"{at}.specialist", _unknown("specialist", wg.specialist, specialists)))
+            problems.append((f"{at}.specialist", unknown("specialist", wg.specialist, specialists)))
         if wg.venue and wg.venue not in places and missing(wg.venue):
-            problems.append((f"{at}.venue", _unknown("school or venue", wg.venue, places)))
+            problems.append((f"{at}.venue", unknown("school or venue", wg.venue, places)))
         for j, event in enumerate(wg.central_events):
             if event.venue and event.venue not in places and missing(event.venue):
                 problems.append(
                     (
                         f"{at}.central_events[{j}].venue",
-                        _unknown("school or venue", event.venue, places, "add it to venues"),
+                        unknown("school or venue", event.venue, places, "add it to venues"),
                     )
                 )
         seen_schools: set[str] = set()
@@ -173,7 +173,7 @@ def cross_reference_problems(inst: Instance | _Partial) -> list[Problem]:
                 problems.append((f"{sat}.school", f"'{ws.school}' is listed twice in this Work Group"))
             seen_schools.add(ws.school)
             if ws.school not in schools and missing(ws.school):
-                problems.append((f"{sat}.school", _unknown("school", ws.school, schools)))
+                problems.append((f"{sat}.school", unknown("school", ws.school, schools)))
             named = [(f"{sat}.teachers[{k}]", t) for k, t in enumerate(ws.teachers)]
             if ws.headteacher:
                 named.append((f"{sat}.headteacher", ws.headteacher))
@@ -181,7 +181,7 @@ def cross_reference_problems(inst: Instance | _Partial) -> list[Problem]:
                 teacher = teachers.get(tid)
                 if teacher is None:
                     if missing(tid):
-                        problems.append((path, _unknown("teacher", tid, teachers)))
+                        problems.append((path, unknown("teacher", tid, teachers)))
                 elif teacher.school != ws.school:
                     problems.append((path, f"teacher '{tid}' works at {teacher.school}, not {ws.school}"))
             for k, tid in enumerate(ws.teachers):
@@ -204,7 +204,7 @@ def cross_reference_problems(inst: Instance | _Partial) -> list[Problem]:
         wg = wgs.get(pin.work_group)
         if wg is None:
             if missing(pin.work_group):
-                problems.append((f"{at}.work_group", _unknown("work group", pin.work_group, wgs)))
+                problems.append((f"{at}.work_group", unknown("work group", pin.work_group, wgs)))
             continue
         programme = programmes.get(wg.programme)
         if pin.kind == "visit":
@@ -233,11 +233,6 @@ def cross_reference_problems(inst: Instance | _Partial) -> list[Problem]:
         elif programme is not None and pin.kind not in programme.streams:
             problems.append((f"{at}.kind", f"{wg.programme} has no '{pin.kind}' sessions"))
     return problems
-
-
-def _unknown(what: str, ident: str, known: Any, fix: str = "") -> str:
-    """The message for an id nothing has: `unknown school 'oakfeld'; did you mean 'oakfield'?`."""
-    return f"unknown {what} '{ident}'" + (f"; {fix}" if fix else "") + did_you_mean(ident, known)
 
 
 ID_LISTS = ("schools", "specialists", "teachers", "venues", "work_groups")  # ids unique across these

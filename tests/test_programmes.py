@@ -1,4 +1,4 @@
-"""Programmes as data (models/programmes.py): the built-ins unchanged, instance-defined
+"""Programmes as data (models/programmes/): the built-ins unchanged, instance-defined
 programmes solved and checked stream rule by stream rule, definitions that cannot mean
 anything named by field, and the Secondary Mastery Specialist programme (seed 004)."""
 
@@ -339,7 +339,7 @@ BAD = {
     ),
     "visit held elsewhere": (
         lambda r: _stream(r, "visit").update(venue="wg-venue"),
-        "streams.visit.venue: a visit is held at the visited school",
+        "streams.visit.venue: 'wg-venue': a visit is held at the visited school",
     ),
     "unknown programme of a work group": (
         lambda r: r["work_groups"][4].update(programme="maths-thinking"),
@@ -357,7 +357,7 @@ BAD = {
     "support days that cannot add up": (
         lambda r: r["work_groups"][0].update(params={"support_days": 20}),
         "work_groups[0].params.support_days: group 2–4 days + 2 schools × 3–4 days make 8–12 days, which "
-        "cannot be 20–20 support days; change group_days, school_days or support_days",
+        "cannot be 20 support days; change group_days, school_days or support_days",
     ),
     "a year the programme has not": (
         lambda r: r["work_groups"][6].update(params={"year": 3}),

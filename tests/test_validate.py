@@ -87,7 +87,8 @@ CASES = {
     ),
     "three schools in secondary development": (
         lambda r: r["work_groups"][0]["schools"].append({"school": "riverside", "teachers": []}),
-        "work_groups[0].params.support_days: group 2–4 days + 3 schools × 3–4 days make 11–16 days, which cannot be 10–10",
+        "work_groups[0].params.support_days: group 2–4 days + 3 schools × 3–4 days make 11–16 days, which cannot be 10 "
+        "support days",
     ),
     "unknown field": (
         lambda r: r["schools"][0].__setitem__("nmae", "x"),

@@ -631,7 +631,7 @@ def test_rows_that_name_what_does_not_exist(full_book, tmp_path):
         in found
     )
     assert (
-        "Schools row 4, column calendar: unknown calendar 'oakfeld'; did you mean 'oakfield'?; name one of the Terms sheet"
+        "Schools row 4, column calendar: unknown calendar 'oakfeld'; name one of the Terms sheet; did you mean 'oakfield'?"
         in found
     )
     assert "Blackouts row 2, column school: unknown school 'oakfeld'; did you mean 'oakfield'?" in found

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from ..problems import Problem, did_you_mean, quoted
-from ..units import INF, bound_text, halves, range_text, slot_days
+from ..units import INF, halves, range_text, slot_days
 from .definition import COUNT_FIELDS, DEFAULT_VENUE, WHOLE_COUNTS, ProgrammeDef, StreamDef, pair
 from .plain import Programme, Stream
 
@@ -54,19 +54,24 @@ def _stream_problems(kind: str, s: StreamDef, pdef: ProgrammeDef) -> list[Proble
     venue = s.venue or DEFAULT_VENUE.get(kind, "wg-venue")
     out: list[Problem] = []
     if kind == "visit" and venue != "visited-school":
-        out.append(("venue", "a visit is held at the visited school; write venue: visited-school"))
+        out.append(("venue", f"{quoted(venue)}: a visit is held at the visited school; write visited-school"))
     if kind != "visit" and venue == "visited-school":
-        out.append(("venue", "only visits are held at the visited school; use wg-venue or leader-school"))
+        out.append(("venue", "'visited-school' holds only visits; use wg-venue or leader-school"))
     if (kind == "central") != (venue == "central"):
         out.append(
             (
                 "venue",
-                "central events (and only they) are held at each event's venue: "
+                f"{quoted(venue)}: central events (and only they) are held at each event's venue: "
                 "a central stream has venue: central",
             )
         )
     if kind != "visit" and "school-teachers" in s.attendees:
-        out.append(("attendees", "only a visit has one school's teachers; use teachers (all of the WG's)"))
+        out.append(
+            (
+                "attendees",
+                "'school-teachers': only a visit has one school's teachers; use teachers (all of the WG's)",
+            )
+        )
     if s.per_term is not None and s.per_half_term is not None:
         out.append(("per_half_term", "choose per_term or per_half_term, not both"))
     if venue == "central":
@@ -78,7 +83,7 @@ def _stream_problems(kind: str, s: StreamDef, pdef: ProgrammeDef) -> list[Proble
     if s.after is not None and s.after not in pdef.streams:
         out.append(("after", f"'{s.after}' is not a stream of this programme ({', '.join(pdef.streams)})"))
     elif s.after == kind:
-        out.append(("after", "a stream cannot come after itself"))
+        out.append(("after", f"'{kind}': a stream cannot come after itself"))
     return out
 
 
@@ -167,7 +172,7 @@ def _total_problems(pdef: ProgrammeDef, p: Programme, n_schools: int) -> list[tu
         d_lo, d_hi = s.days if s.days is not None else (0.0, INF)
         n = n_schools if s.per_school else 1
         lo, hi = lo + n * d_lo, min(INF, hi + n * d_hi)
-        span = f"{d_lo:g}–{bound_text(d_hi)} days"
+        span = f"{range_text(s.days)} days" if s.days is not None else "any number of days"
         parts.append(f"{n} schools × {span}" if s.per_school else f"{s.kind} {span}")
     t_lo, t_hi = p.total_days
     if hi >= t_lo and lo <= t_hi:
@@ -179,7 +184,7 @@ def _total_problems(pdef: ProgrammeDef, p: Programme, n_schools: int) -> list[tu
         (
             "total_days",
             pdef.ref("total_days") or "",
-            f"{' + '.join(parts)} make {lo:g}–{bound_text(hi)} days, which cannot be {t_lo:g}–{bound_text(t_hi)} "
+            f"{' + '.join(parts)} make {range_text((lo, hi))} days, which cannot be {range_text(p.total_days)} "
             f"{total.replace('_', ' ')}; change {change}",
         )
     ]

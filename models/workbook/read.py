@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..instance import Instance
-from ..problems import Problem, did_you_mean, quoted
+from ..problems import Problem, did_you_mean, quoted, unknown
 from .cells import CellError, Kind, blank, dig, field_tail, parent_path, put, read_cell
 from .columns import (
     BLACKOUTS,
@@ -147,7 +147,7 @@ class WorkbookReader:
                     value = quoted(table.cell(row, "value"))
                     self.problems.append((here, f"the value {value} has no setting name; name it here"))
             elif name not in by_name:
-                self.problems.append((here, f"unknown setting '{name}'{did_you_mean(name, by_name)}"))
+                self.problems.append((here, unknown("setting", name, by_name)))
             elif name in rows:
                 self.problems.append((here, f"'{name}' is set again (first on row {rows[name].number})"))
             else:
@@ -193,7 +193,7 @@ class WorkbookReader:
             if items is None:
                 hint = did_you_mean(name.lower(), calendars)
                 here = Location.of(SCHOOLS.name, row.number, "calendar")
-                self.problems.append((here, f"unknown calendar '{name}'{hint}; name one of the Terms sheet"))
+                self.problems.append((here, f"unknown calendar '{name}'; name one of the Terms sheet{hint}"))
                 continue
             self.raw["schools"][i]["terms"] = self._place(
                 f"schools[{i}].terms", items, Location.of(TERMS.name)
@@ -210,7 +210,7 @@ class WorkbookReader:
             if ident is None:
                 self.problems.append((here, f"required: the id of the {what}"))
             elif ident not in owners:
-                self.problems.append((here, f"unknown {what} '{ident}'{did_you_mean(ident, owners)}"))
+                self.problems.append((here, unknown(what, ident, owners)))
             else:
                 parent, i = owners[ident]
                 items = self.raw[parent][i].setdefault(key, [])

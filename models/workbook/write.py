@@ -151,7 +151,7 @@ def template_workbook() -> bytes:
 
 
 def instance_to_workbook(instance: Instance) -> bytes:
-    """`instance` as a filled workbook, which `read_workbook` reads back to an equal instance."""
+    """`instance` as a filled workbook, which `load_instance` reads back to an equal instance."""
     if instance.programmes:
         raise InstanceError(
             [("programmes", "instance-defined programmes have no sheet in a workbook; keep them in YAML")]

@@ -10,14 +10,16 @@ Modules: `facts` (the realism facts and where each comes from), `names` (name pa
 """
 
 from .builder import generate_instance, programme_sequence
-from .facts import FACTS, HUB_RADIUS_KM, PROGRAMME_MIX, REGIONS
+from .facts import FACTS, HUB_RADIUS_KM, NATIONAL_HUBS, PROGRAMME_MIX, REGIONS, TYPICAL_WORK_GROUPS
 from .write import describe, generated_header, render_instance, write_hubs, write_instance
 
 __all__ = [
     "FACTS",
     "HUB_RADIUS_KM",
+    "NATIONAL_HUBS",
     "PROGRAMME_MIX",
     "REGIONS",
+    "TYPICAL_WORK_GROUPS",
     "describe",
     "generate_instance",
     "generated_header",
