@@ -19,8 +19,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .instance import DATE_TAGS, EMAIL_PATTERN, ID_PATTERN, Instance, Strict
-from .limits import LimitError, key_text, load_yaml, raw_problems
-from .problems import InstanceError, Problem, check_file, did_you_mean, file_error, limit_error, quoted
+from .limits import LimitError, check_file, key_text, limit_error, load_yaml, raw_problems
+from .problems import InstanceError, Problem, did_you_mean, file_error, quoted
 from .programmes import ProgrammeDef, StreamDef
 from .programmes.definition import PARAM_NAME
 from .references import cross_reference_problems, partial

@@ -16,10 +16,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .limits import LimitError, check_file_size, one_line
-
 Problem = tuple[str, str]
 QUOTE_CHARS = 60  # a value longer than this is cut: the message is about it, not a copy of it
+
+
+def one_line(text: str) -> str:
+    """`text` with what is not printable (line breaks, other controls, lone surrogates)
+    written as escapes, so that a problem echoing a user's value stays on one line."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class InstanceError(Exception):
@@ -33,24 +37,6 @@ class InstanceError(Exception):
 def file_error(path: Path, message: str) -> InstanceError:
     """A file that cannot be used at all: one problem naming it."""
     return InstanceError([("", f"{path}: {message}")])
-
-
-def limit_error(path: Path, exc: LimitError) -> InstanceError:
-    """A bound of models.limits crossed, as problems naming the field (or the file)."""
-    return InstanceError([(at, m) if at else ("", f"{path}: {m}") for at, m in exc.problems])
-
-
-def check_file(path: Path) -> None:
-    """InstanceError unless `path` is a file hubplan may read: there, readable, and within
-    the size models.limits allows (checked before a byte is read)."""
-    try:
-        check_file_size(path.stat().st_size)
-    except LimitError as exc:
-        raise limit_error(path, exc) from None
-    except FileNotFoundError:
-        raise file_error(path, "no such file") from None
-    except OSError as exc:
-        raise file_error(path, f"cannot be read ({exc.strerror})") from None
 
 
 def quoted(value: Any) -> str:

@@ -16,7 +16,8 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from ..problems import InstanceError, check_file, did_you_mean, file_error, quoted
+from ..limits import check_file
+from ..problems import InstanceError, did_you_mean, file_error, quoted
 from .cells import blank, cell_text
 from .columns import SHEETS, Sheet
 
