@@ -725,6 +725,18 @@ def test_csv_folder_problems_name_the_row(full_book, tmp_path):
         load_instance(folder)
 
 
+def test_a_csv_row_longer_than_its_header_names_the_stray_cell(full_book, tmp_path):
+    folder = as_csv_folder(full_book, tmp_path / "hub")
+    lines = (folder / "Schools.csv").read_text(encoding="utf-8-sig").splitlines()
+    width = len(next(csv.reader(lines[:1])))
+    lines[2] += ",Year 11 mocks"
+    (folder / "Schools.csv").write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    column = openpyxl.utils.get_column_letter(width + 1)
+    assert problems(folder) == [
+        f"Schools row 1, column {column}: values under a blank header ('Year 11 mocks' on row 3); name the column"
+    ]
+
+
 def test_load_instance_dispatches_on_workbooks(hub_book, tmp_path):
     path = edited(hub_book, tmp_path, set_cell("WorkGroups", 7, "school", "lobly-hill"))
     with pytest.raises(InstanceError) as caught:

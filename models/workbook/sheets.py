@@ -1,6 +1,12 @@
 """A workbook's sheets as tables: the files read (an .xlsx, or a folder of CSVs named after
 the sheets), each sheet matched to its spec by name and each header to its column. A sheet
 or column hubplan does not know is a problem at its place, not a silent loss.
+
+Why not pandas (`read_excel`, `read_csv`), tried for this: it reads a whole sheet before a
+row can be counted, so the MAX_ROWS bound could no longer stop a zip bomb early; it refuses
+a CSV whose rows are longer than its header, where this names the stray cells' column; it
+guesses types (dates, numbers, NaN for blanks) that each column's kind then has to undo;
+and importing it takes 0.5 s, ten times openpyxl's. Rows of cells are all a reader needs.
 """
 
 from __future__ import annotations
@@ -164,7 +170,9 @@ def _table(spec: Sheet, rows: list[tuple[Any, ...]], problems: list[CellProblem]
     table = Table(spec)
     known = [c.name for c in spec.columns]
     body = [Row(n, r) for n, r in enumerate(rows[1:], start=2) if not all(blank(v) for v in r)]
-    for at, header in enumerate(rows[0] if rows else ()):
+    width = max((len(r) for r in rows), default=0)  # a CSV row may run past its header
+    headers = [*(rows[0] if rows else ()), *[None] * width][:width]
+    for at, header in enumerate(headers):
         letter = get_column_letter(at + 1)
         if blank(header):
             under = next((r for r in body if at < len(r.cells) and not blank(r.cells[at])), None)
