@@ -216,7 +216,8 @@ def _message(err: Any) -> str:
     if kind == "literal_error":
         field = names[-3] if names[-1] == KEY else names[-1]  # a key: its dict's name
         noun = CHOICE_NOUNS.get(field, "allowed value")
-        return f"{said} is not {_a(noun)}; use {ctx['expected'].replace(chr(39), '')}"
+        choices = ctx["expected"].replace("'", "")  # pydantic's "'am', 'pm' or 'day'"
+        return f"{said} is not {_a(noun)}; use {choices}"
     if kind.startswith("date"):
         form = isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", value.strip())
         return f"{said} is not a date" + ("" if form else "; write dates as YYYY-MM-DD")
@@ -229,7 +230,9 @@ def _message(err: Any) -> str:
         hint = did_you_mean(key, FIELD_NAMES) or "; check its spelling against CONTRACT.md"
         return f"unknown field {quoted(key)}{hint}"
     if kind == "invalid_key":
-        return "a key must be a field name, not a number, true/false or null"
+        return (
+            f"{quoted(err['loc'][-1])} is not a field name; a key is a name, not a number, true/false or null"
+        )
     if kind == "missing":
         if isinstance(err["loc"][-1], int):
             return f"{said} is too short; write [first, last]"

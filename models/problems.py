@@ -42,12 +42,12 @@ def file_error(path: Path, message: str) -> InstanceError:
 def quoted(value: Any) -> str:
     """`value` as a message quotes it, in the words of the file: text in quotes ('tues'),
     numbers and dates as written (2.5, 2026-09-03), true/false, null, and lists and
-    mappings in YAML's flow style ([tue, 'thurs']); cut short after QUOTE_CHARS."""
-    text = _flow(value, top=True)
+    mappings in flow style (['tue', 'thurs']); cut short after QUOTE_CHARS."""
+    text = _flow(value)
     return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1] + "…"
 
 
-def _flow(value: Any, top: bool = False) -> str:
+def _flow(value: Any) -> str:
     if isinstance(value, str):
         return f"'{value}'"
     if isinstance(value, bool):
@@ -61,12 +61,6 @@ def _flow(value: Any, top: bool = False) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_flow(v) for v in value) + "]"
     return f"'{value}'"
-
-
-def or_list(choices: Iterable[str]) -> str:
-    """'am, pm or day'."""
-    names = list(choices)
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 def did_you_mean(bad: str, candidates: Iterable[Any]) -> str:
