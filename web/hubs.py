@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from models.instance import Instance
 from models.limits import load_yaml
 from models.load import InstanceError, load_instance, parse_instance
-from models.workbook import instance_yaml
+from models.yamlstyle import instance_yaml
 from web.db import utcnow
 from web.diff import version_changes
 from web.tables import Hub, HubVersion, User
