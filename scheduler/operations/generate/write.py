@@ -44,7 +44,7 @@ def generated_header(data: Mapping[str, Any], work_groups: int, seed: int, hub: 
     return (
         f"A synthetic Maths Hub written by `hubplan generate --work-groups {work_groups} --seed {seed}`"
         f" (hub {hub}).\n{data['hub']['name']}: every name is invented, places are only roughly real.\n"
-        f"{describe(data)}.\nThe same command writes the same bytes; see scheduler/generate.py for the facts used."
+        f"{describe(data)}.\nThe same command writes the same bytes; see scheduler/operations/generate/facts.py for the facts used."
     )
 
 
