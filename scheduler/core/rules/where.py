@@ -89,17 +89,22 @@ class R2Release(WhereRule):
     id, title = "R2", "release"
 
     def parts(self, p: Problem, act: Activity) -> list[tuple[str, Iterable[dt.date], bool]]:
-        """(why, dates, allowed?) — weekdays released, dates unavailable, blackouts."""
+        """(why, dates, allowed?) — weekdays released, dates unavailable, blackouts.
+
+        A central event is released on its own date whatever the weekly release days, which
+        govern development days only (DOMAIN.md): the trainee's school agreed to its dates
+        when it signed up. Unavailability and blackouts hold for it as for any session."""
         out: list[tuple[str, Iterable[dt.date], bool]] = []
         for person in act.attendees:
             pc = p.people[person]
-            out.append(
-                (
-                    f"{pc.name} is not released on that weekday (releases: {', '.join(sorted(pc.release_days, key=WEEKDAY_NAMES.index)) or 'none'})",
-                    pc.release_days,
-                    True,
+            if not act.fixed:
+                out.append(
+                    (
+                        f"{pc.name} is not released on that weekday (releases: {', '.join(sorted(pc.release_days, key=WEEKDAY_NAMES.index)) or 'none'})",
+                        pc.release_days,
+                        True,
+                    )
                 )
-            )
             out.append((f"{pc.name} is unavailable", pc.unavailable, False))
         for school in dict.fromkeys([act.venue, *(p.school_of(x) for x in act.attendees)]):
             out.append((f"inside a blackout at {p.schools[school].name}", p.schools[school].blackouts, False))
@@ -156,11 +161,24 @@ class R3NoDoubleBooking(WhereRule):
             if len(xs) > 1:
                 with b.about(self.id, xs, person=person):
                     model.add_at_most_one(xs)
+        event_of = {
+            x.index: act.event for act in b.problem.activities if act.fixed for _, _, x in b.cands[act.key]
+        }
         for (venue, _, _), xs in b.by_venue_half.items():
             cap = b.problem.schools[venue].capacity
-            if len(xs) > cap:
+            hosted = hosted_sessions(xs, lambda x: event_of.get(x.index))
+            if len(hosted) > cap:
                 with b.about(self.id, xs, school=venue):
-                    model.add(sum(xs) <= cap)
+                    model.add(sum(self._held(b, group) for group in hosted) <= cap)
+
+    @staticmethod
+    def _held(b: Builder, group: list):
+        """One session, or one central event however many trainees' sessions it is."""
+        if len(group) == 1:
+            return group[0]
+        held = b.model.new_bool_var("")
+        b.model.add_max_equality(held, group)
+        return held
 
     def describe(self, label: Label, p: Problem) -> str:
         name = who(label, p)
@@ -191,12 +209,34 @@ class R3NoDoubleBooking(WhereRule):
                     f"{name} is booked twice on {day} {h}: " + " and ".join(c.describe(s) for s in ss),
                     ss[0].work_group,
                 )
+        events = {s: act.event for s, act in c.sessions_with_activity() if act.fixed}
         for (v, day, h), ss in sorted(venues.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
             cap = p.schools[v].capacity if v in p.schools else 1
-            if len(ss) > cap:
+            hosted = hosted_sessions(ss, events.get)
+            if len(hosted) > cap:
                 yield Violation(
-                    self.id, f"{v} hosts {len(ss)} sessions on {day} {h}, capacity {cap}", ss[0].work_group
+                    self.id,
+                    f"{v} hosts {len(hosted)} sessions on {day} {h}, capacity {cap}",
+                    hosted[0][0].work_group,
                 )
+
+
+def hosted_sessions(sessions: Iterable, event_of) -> list[list]:
+    """What a venue hosts in one half-day (R3's capacity): each session on its own, but the
+    sessions of one central event (`event_of`: a session's `Activity.event`, or None) as one,
+    since one event serves the whole cohort; an online event is hosted nowhere."""
+    out: list[list] = []
+    by_event: dict[tuple, list] = {}
+    for s in sessions:
+        event = event_of(s)
+        if event is None:
+            out.append([s])
+        elif event[2] is not None:  # online: no venue
+            if event not in by_event:
+                by_event[event] = []
+                out.append(by_event[event])
+            by_event[event].append(s)
+    return out
 
 
 WHERE = (R1Calendar(), R2Release(), R3NoDoubleBooking())
