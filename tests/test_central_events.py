@@ -19,15 +19,18 @@ from pathlib import Path
 
 import icalendar
 import pytest
+import yaml
 from conftest import ROOT
 from test_cli import hubplan
 from test_rules_model import GROUP, hub, person, verdict, wg
 
-from models.load import load_instance
+from models.load import load_instance, parse_instance
+from scheduler.core.model import Label
 from scheduler.core.plan import Plan, Session
 from scheduler.core.problem import Problem
-from scheduler.core.rules import check_plan
+from scheduler.core.rules import RULE, check_plan
 from scheduler.outputs.ics import calendar_files, session_uid
+from scheduler.services.explain import explain_instance
 from scheduler.services.plans import read_plan
 
 D = dt.date.fromisoformat
@@ -158,6 +161,7 @@ def test_check_r3_an_online_event_is_hosted_nowhere():
 # -- the bundled cohort: solved, checked, and shown as the programme's events ----------------
 
 COHORT = ROOT / "instances" / "specialist-cohort-2026-27.yaml"
+PATHWAYS = ROOT / "instances" / "pathways-hub-2026-27.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -252,3 +256,97 @@ def test_the_report_shows_the_event_and_its_place(cohort_solved):
     assert "ncetm-sheffield" not in page
     belmont = page[page.index("<h3>Belmont Academy</h3>") :].split("</div>", 1)[0]
     assert belmont.count("Regional central event") == 1
+
+
+# -- a real clash with a fixed event: explained by the event, its date and what blocks it ------
+
+REGIONAL = "smp-ava-reid's central event 'Regional central event' on 2027-02-03, all day, at Belmont Academy"
+
+
+def explained(path: Path, *edits) -> str:
+    doc = yaml.safe_load(path.read_text())
+    for edit in edits:
+        edit(doc)
+    feasible, text = explain_instance(Problem.from_instance(parse_instance(doc)), time_limit=20)
+    assert not feasible, text
+    return text
+
+
+def entry(doc: dict, section: str, ident: str) -> dict:
+    return next(x for x in doc[section] if x["id"] == ident)
+
+
+@pytest.mark.parametrize(
+    "edit, blocked, change",
+    [
+        (
+            lambda d: entry(d, "teachers", "ava-reid").update(unavailable=["2027-02-03"]),
+            "- R2: {event} is fixed by the programme and cannot be kept: Ava Reid is unavailable.",
+            "make Ava Reid available on 2027-02-03 (teachers: ava-reid, unavailable)",
+        ),
+        (
+            lambda d: entry(d, "schools", "hartside").update(closures=["2027-02-03"]),
+            "- R1: {event} is fixed by the programme and cannot be kept: not a school day at Hartside "
+            "School, Ava Reid's school.",
+            None,  # a closure is the school's: nothing in the instance to change for it
+        ),
+        (
+            lambda d: entry(d, "schools", "hartside").update(
+                blackouts=[{"from": "2027-02-01", "to": "2027-02-05", "reason": "mock exams"}]
+            ),
+            "- R2: {event} is fixed by the programme and cannot be kept: inside a blackout at Hartside "
+            "School (mock exams).",
+            "lift Hartside School's blackout 'mock exams' on 2027-02-03 (schools: hartside, blackouts)",
+        ),
+        (
+            lambda d: entry(d, "teachers", "ava-reid").update(
+                commitments=[{"date": "2027-02-03", "slot": "am", "what": "Parents' evening"}]
+            ),
+            "- R3: {event} is fixed by the programme and cannot be kept: Ava Reid has a fixed commitment.",
+            "move Ava Reid's commitments off 2027-02-03 (teachers: ava-reid, commitments)",
+        ),
+    ],
+    ids=["unavailable", "closure", "blackout", "commitment"],
+)
+def test_a_central_event_the_trainee_cannot_keep_is_named_with_its_blocker(edit, blocked, change):
+    text = explained(COHORT, edit)
+    assert blocked.format(event=REGIONAL) in text.splitlines()
+    if change is None:
+        assert "Relax" not in text
+    else:
+        assert text.splitlines()[-1] == f"    - {change}"
+
+
+def test_a_session_of_another_work_group_in_the_event_s_slot_is_named():
+    """Kim Lowe is also in an Embedding group: its meeting pinned on her regional event."""
+    pin = {"work_group": "se-newcastle-east", "kind": "group", "date": "2027-02-03", "slot": "am"}
+    text = explained(PATHWAYS, lambda d: d["pinned"].append(pin))
+    assert (
+        "- R3: Kim Lowe must be at smp-kim-lowe's central event 'Regional central event' on 2027-02-03, "
+        "all day, at Durham Conference Centre and pinned[2] (se-newcastle-east group meeting on 2027-02-03 "
+        "am), both fixed, but cannot be in two places at once."
+    ) in text
+    assert "    - remove pinned[2]" in text
+
+
+def test_a_session_at_the_event_s_school_venue_then_is_named():
+    """Belmont hosts one session a slot: the regional event, for all four trainees, takes it."""
+    pin = {"work_group": "su-belmont", "kind": "group", "date": "2027-02-03", "slot": "pm"}
+    text = explained(COHORT, lambda d: d.update(pinned=[pin]))
+    assert (
+        "- R3: Belmont Academy hosts one session at a time, but the central event 'Regional central event' "
+        "on 2027-02-03, all day (for smp-ava-reid, smp-ben-cole, smp-cara-dunn and smp-dev-shah) and "
+        "pinned[0] (su-belmont group meeting on 2027-02-03 pm) are both fixed there then."
+    ) in text
+    assert "    - remove pinned[0]" in text
+
+
+def test_a_central_event_in_a_clash_the_model_finds_is_named():
+    """R11 says which event is fixed, on which date and slot, not the rule's title."""
+    p = Problem.from_instance(load_instance(COHORT))
+    act = next(a for a in p.activities if a.wg == "smp-ava-reid" and a.fixed)
+    label = Label("R11", ("smp-ava-reid",), act.key)
+    assert RULE["R11"].describe(label, p) == (
+        "smp-ava-reid's central event 'Launch residential (day 1)' on 2026-10-07, all day, at NCETM central "
+        "events (Sheffield) is fixed by the programme"
+    )

@@ -433,8 +433,8 @@ def test_central_events_are_on_their_dates_at_their_venues(pathways, sessions):
 def test_at_most_one_day_a_week_on_release_days(sessions):
     release = {"smp-kim-lowe": {"Tue", "Wed", "Thu"}, "smp-lee-park": {"Mon", "Tue"}}
     for wg, days in release.items():
-        ss = of(sessions, wg, "central") + of(sessions, wg, "development")
-        assert {s.date.strftime("%a") for s in ss} <= days
+        # Development days on release days; central events on the programme's dates.
+        assert {s.date.strftime("%a") for s in of(sessions, wg, "development")} <= days
         central = {week(s.date) for s in of(sessions, wg, "central")}
         by_week = defaultdict(float)
         for s in of(sessions, wg, "development"):
@@ -481,15 +481,27 @@ def test_central_events_block_the_trainee_elsewhere(pathways, sessions):
     assert solve(pinned, SolveOptions(time_limit=20)).status == "infeasible"
 
 
-def test_a_central_event_on_a_forbidden_date_is_explained(raw, tmp_path):
-    """A central event is fixed like a pin (R11): on a Friday Kim is not released, no plan."""
+def test_a_central_event_is_kept_on_any_weekday_but_not_when_the_trainee_is_away(raw, tmp_path):
+    """A central event is the programme's: on a Friday, which is not one of Kim's release
+    days, she still goes (R2 spares it); on a date she is unavailable, no plan, and the
+    explanation names the event, its date and what blocks it."""
     raw["work_groups"][6]["central_events"][2]["date"] = "2026-12-04"
-    path = tmp_path / "friday.yaml"
-    path.write_text(yaml.safe_dump(raw, sort_keys=False))
-    proc = hubplan("solve", str(path), "--out", str(tmp_path / "out"), "--time-limit", "20")
+    friday = tmp_path / "friday.yaml"
+    friday.write_text(yaml.safe_dump(raw, sort_keys=False))
+    proc = hubplan("solve", str(friday), "--out", str(tmp_path / "friday"), "--time-limit", "20")
+    assert proc.returncode == 0, proc.stdout
+    kim = next(t for t in raw["teachers"] if t["id"] == "kim-lowe")
+    kim["unavailable"] = ["2026-12-04"]
+    away = tmp_path / "away.yaml"
+    away.write_text(yaml.safe_dump(raw, sort_keys=False))
+    proc = hubplan("solve", str(away), "--out", str(tmp_path / "out"), "--time-limit", "20")
     assert proc.returncode == 1
     text = (tmp_path / "out" / "explanation.txt").read_text()
-    assert "R11" in text and "smp-kim-lowe" in text
+    assert (
+        "- R2: smp-kim-lowe's central event 'Online central event' on 2026-12-04, all day, online is "
+        "fixed by the programme and cannot be kept: Kim Lowe is unavailable." in text
+    )
+    assert "    - make Kim Lowe available on 2026-12-04 (teachers: kim-lowe, unavailable)" in text
 
 
 def _costs(solved) -> dict[tuple[str, str, str], dict]:
