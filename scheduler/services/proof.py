@@ -49,25 +49,30 @@ MAX_PAIRS = 8  # pairs tried per fact
 PAIRS_UP_TO = 4  # Work Groups in a part of the hub for which pairs are looked for (each needs a model's core)
 
 
-def first_plan(q: Problem, time_limit: float) -> Plan:
+def first_plan(q: Problem, time_limit: float, likely: bool = True) -> Plan:
     """The first plan the rules alone allow `q`, as one model; or why there is none.
 
-    A quick search first: no presolve, probing or LP relaxation, which on a piece of a hub
-    cost more than the search they save (the 23 primary pieces of a generated 43-Work-Group
-    hub: 0.7 s of CPU, against 1.4 s with them); it finds a plan at once, or shows one
-    impossible by propagation. A count that cannot add up (a release budget below the days a
-    programme needs) it cannot show within any time; CP-SAT with presolve and the LP shows
-    it at once, so a quick search that ends undecided is followed by that one."""
+    Two searches, by what each is good at. A quick one, without presolve, probing or LP
+    relaxation: on a piece of a hub these cost more than the search they save (the 23 primary
+    pieces of a generated 43-Work-Group hub: 0.7 s of CPU, against 1.4 s with them), and it
+    finds a plan at once or shows one impossible by propagation. A count that cannot add up
+    (a weekly cap below the days two programmes need) it cannot decide in any time, where
+    CP-SAT with presolve and the LP decides at once (0.05 s, against 0.3 s spent undecided).
+    So a problem `likely` to have a plan gets the quick search first, and the other only if
+    that ends undecided; one that likely has none (a change not screened without a solver)
+    gets the thorough one alone."""
     b = post_rules(Builder(q))
-    solver = new_solver(min(QUICK_LIMIT, time_limit))
+    solver = new_solver(min(QUICK_LIMIT, time_limit) if likely else time_limit)
     prm = solver.parameters
     prm.stop_after_first_solution = True
     prm.cp_model_probing_level = 0
-    prm.cp_model_presolve = False
-    prm.linearization_level = 0
-    status = run(solver, b.model)
-    spent = solver.deterministic_time
-    if status == "unknown" and time_limit > QUICK_LIMIT:
+    status, spent = "unknown", 0.0
+    if likely:
+        prm.cp_model_presolve = False
+        prm.linearization_level = 0
+        status = run(solver, b.model)
+        spent = solver.deterministic_time
+    if status == "unknown" and (time_limit > QUICK_LIMIT or not likely):
         prm.cp_model_presolve = True
         prm.linearization_level = 1
         prm.max_deterministic_time = time_limit
@@ -89,8 +94,9 @@ class Prover:
         self._leads: dict[tuple, tuple[PersonCal, PersonCal]] = {}
         self.solved = 0  # models solved so far, for tests and benchmarks
 
-    def status(self, q: Problem) -> str:
-        """'feasible', 'infeasible', or 'unknown' (no plan found nor shown impossible in time)."""
+    def status(self, q: Problem, likely: bool = True) -> str:
+        """'feasible', 'infeasible', or 'unknown' (no plan found nor shown impossible in
+        time); `likely`: whether a plan is to be expected (see `first_plan`)."""
         if pin_problems(q):
             return "infeasible"
         lead = q.tfm_lead
@@ -100,10 +106,10 @@ class Prover:
             sub = restrict(q, piece)
             if taken:
                 sub.people = {**sub.people, lead: self._busier(q.people[lead], taken)}
-            plan = self._piece(sub)
+            plan = self._piece(sub, likely)
             if plan.status != "feasible" and taken:
                 # Only with the dates the pieces before it took: no proof of anything.
-                alone = self._piece(restrict(q, piece)).status
+                alone = self._piece(restrict(q, piece), likely).status
                 return alone if alone != "feasible" else self._whole(q)
             if plan.status != "feasible":
                 return plan.status
@@ -131,17 +137,17 @@ class Prover:
         plan = solve(q, SolveOptions(time_limit=self.time_limit, first_solution=True))
         return "feasible" if plan.status in SOLVED else plan.status
 
-    def feasible(self, q: Problem) -> bool:
-        return self.status(q) == "feasible"
+    def feasible(self, q: Problem, likely: bool = True) -> bool:
+        return self.status(q, likely) == "feasible"
 
-    def _piece(self, q: Problem) -> Plan:
+    def _piece(self, q: Problem, likely: bool) -> Plan:
         made_of = _made_of(q)
         key = tuple(map(id, made_of))
         kept = self._plans.get(key)
         if kept is not None and all(a is b for a, b in zip(kept[0], made_of)):
             return kept[1]
         self.solved += 1
-        plan = first_plan(q, self.time_limit)
+        plan = first_plan(q, self.time_limit, likely)
         self._plans[key] = (made_of, plan)  # the objects kept alive, so no id is reused
         return plan
 
@@ -221,7 +227,7 @@ def _alone(sub: Problem, f: Fact, prover: Prover, pairs: bool) -> None:
     candidates = _candidates(sub, f)
     for r in candidates:
         same = sum(1 for c in f.checked if c[0].field == r.field)
-        if len(f.checked) < MAX_SHOWN and same < 2 and prover.feasible(r.apply(sub)):
+        if len(f.checked) < MAX_SHOWN and same < 2 and prover.feasible(r.apply(sub), f.resolved is not None):
             f.checked.append((r,))
     if not f.checked and pairs:
         _pair(sub, f, candidates, prover)
@@ -245,7 +251,7 @@ def _pair(sub: Problem, f: Fact, candidates: list[Relaxation], prover: Prover) -
             if budget == 0:
                 return
             budget -= 1
-            if prover.feasible(second.apply(q)):
+            if prover.feasible(second.apply(q), likely=False):
                 f.checked.append((first, second))
                 return
 
@@ -257,10 +263,10 @@ def _together(sub: Problem, facts: list[Fact], prover: Prover) -> None:
     for f in facts:
         f.together = tuple(facts)
     options = [_candidates(sub, f) for f in facts]
+    likely = all(f.resolved is not None for f in facts)  # each change screened without a solver
     if all(options):
-        choice = next(
-            (c for c in _choices([o[0] for o in options], options) if prover.feasible(_apply(sub, c))), None
-        )
+        choices = _choices([o[0] for o in options], options)
+        choice = next((c for c in choices if prover.feasible(_apply(sub, c), likely)), None)
     else:
         choice = None
     if choice is None:
@@ -271,7 +277,7 @@ def _together(sub: Problem, facts: list[Fact], prover: Prover) -> None:
             same = sum(1 for c in f.checked if c[0].field == r.field)
             if len(f.checked) >= MAX_SHOWN or r is choice[i] or same >= 2:
                 continue
-            if prover.feasible(_apply(sub, [*choice[:i], r, *choice[i + 1 :]])):
+            if prover.feasible(_apply(sub, [*choice[:i], r, *choice[i + 1 :]]), likely):
                 f.checked.append((r,))
 
 
