@@ -71,17 +71,18 @@ def minimal_cause(obstacles: list[Obstacle], slots: list[tuple[dt.date, str]]) -
     return kept
 
 
-def blocked(p: Problem) -> list[tuple[Need, list[Obstacle]]]:
-    """Every period that needs a session and has no legal date, with a minimal cause."""
+def blocked(p: Problem, legal: dict[str, list] | None = None) -> list[tuple[Need, list[Obstacle]]]:
+    """Every period that needs a session and has no legal date, with a minimal cause
+    (`legal`: each activity's candidate slots, if already known)."""
     out = []
     for act in p.activities:
         rule, periods = _periods(p, act)
         if not periods:
             continue
-        legal = {day for day, _ in candidate_slots(p, act)}
+        dated = {day for day, _ in (legal[act.key] if legal else candidate_slots(p, act))}
         window = window_slots(p, act)
         for t in periods:
-            if any(day in t for day in legal):
+            if any(day in t for day in dated):
                 continue
             slots = [(day, slot) for day, slot in window if day in t]
             out.append((Need(rule, act, t), minimal_cause(date_obstacles(p, act, slots), slots)))
@@ -90,10 +91,11 @@ def blocked(p: Problem) -> list[tuple[Need, list[Obstacle]]]:
 
 def counting_facts(p: Problem) -> list[Fact]:
     """One fact per minimal cause of blocked periods, then too few legal weeks for visits."""
+    legal = {act.key: candidate_slots(p, act) for act in p.activities}
     by_cause: dict[tuple, list[tuple[Need, list[Obstacle]]]] = {}
-    for need, cause in blocked(p):
+    for need, cause in blocked(p, legal):
         by_cause.setdefault(tuple(sorted(ob.key for ob in cause)), []).append((need, cause))
-    return [_fact(p, found) for found in by_cause.values()] + _week_facts(p)
+    return [_fact(p, found) for found in by_cause.values()] + _week_facts(p, legal)
 
 
 def _fact(p: Problem, found: list[tuple[Need, list[Obstacle]]]) -> Fact:
@@ -151,13 +153,13 @@ def _all_dated(needs: list[Need]) -> Callable[[Problem], bool]:
     return resolved
 
 
-def _week_facts(p: Problem) -> list[Fact]:
+def _week_facts(p: Problem, legal: dict[str, list]) -> list[Fact]:
     """R8: visits to one school in different weeks, but fewer weeks with a legal date than
     the fewest visits the Work Group needs there."""
     out = []
     for act in p.activities:
         need = _min_visits(p, act)
-        weeks = {iso_week(day) for day, _ in candidate_slots(p, act)} if need else set()
+        weeks = {iso_week(day) for day, _ in legal[act.key]} if need else set()
         if need and len(weeks) < need:
             out.append(
                 Fact(

@@ -16,7 +16,7 @@ from scheduler.core.problem import Problem
 from scheduler.core.relax import Relaxation
 
 
-@dataclass
+@dataclass(eq=False)  # a fact is itself: facts of one clash name each other (`together`)
 class Fact:
     rule: str  # 'R7', 'R7, R8, R13' for one cause of several, '' for a clash of several rules
     wgs: tuple[str, ...]  # the Work Groups it is about
