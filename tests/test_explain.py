@@ -199,16 +199,8 @@ def test_run_trusts_no_infeasible_verdict_that_presolve_alone_gives():
 # -- minimal causes, one fact per cause, only checked changes -----------------------------------
 
 
-def test_each_reason_of_a_counting_fact_is_needed(tmp_path):
-    """The 'why' of a counting fact is minimal: dropping any one reason leaves a date.
-    Sam Jones away for a week inside Parkside's mocks is no reason at all, so unsaid."""
-
-    def more(doc):
-        spring_blocked(doc)
-        item(doc, "specialists", "sam-jones")["unavailable"] = [{"from": "2027-02-01", "to": "2027-02-05"}]
-
-    problem = Problem.from_instance(load_instance(variant(tmp_path, "more", more)))
-    found = causes.blocked(problem)
+def assert_minimal(problem: Problem, found: list) -> None:
+    """Each blocked period's reasons leave it no date together, and any one dropped would."""
     assert found
     for need, cause in found:
         slots = [(d, s) for d, s in window_slots(problem, need.act) if d in need.period]
@@ -221,6 +213,19 @@ def test_each_reason_of_a_counting_fact_is_needed(tmp_path):
         assert not leaves_a_date(cause)  # together they still block every date
         for ob in cause:
             assert leaves_a_date([o for o in cause if o is not ob]), ob.key  # each one is needed
+
+
+def test_each_reason_of_a_counting_fact_is_needed(tmp_path):
+    """The 'why' of a counting fact is minimal: dropping any one reason leaves a date.
+    Sam Jones away for a week inside Parkside's mocks is no reason at all, so unsaid."""
+
+    def more(doc):
+        spring_blocked(doc)
+        item(doc, "specialists", "sam-jones")["unavailable"] = [{"from": "2027-02-01", "to": "2027-02-05"}]
+
+    problem = Problem.from_instance(load_instance(variant(tmp_path, "more", more)))
+    found = causes.blocked(problem)
+    assert_minimal(problem, found)
     assert {ob.key for _, cause in found for ob in cause} == {
         ("closures", "parkside"),
         ("blackout", "parkside", "Year 11 mocks"),
@@ -328,6 +333,10 @@ def test_a_hub_of_43_gets_one_fact_per_cause_on_one_screen(hub43):
         in school_fact
     )
     assert " and " not in school_fact.split(", but ", 1)[1]  # the blackout alone
+    problem = Problem.from_instance(load_instance(path))
+    found = causes.blocked(problem)
+    assert_minimal(problem, found)
+    assert {tuple(ob.key[0] for ob in cause) for _, cause in found} == {("unavailable",), ("blackout",)}
     rows = sum(max(1, -(-len(line) // 100)) for line in text.splitlines())  # on a screen 100 wide
     assert rows <= 40, text
     assert text.count("Relax:") == 2 and "These 2 facts are one clash" in text
