@@ -284,7 +284,7 @@ def test_a_clash_needing_two_changes_gets_the_checked_pair(tmp_path):
 def test_a_pin_in_a_clash_is_named_with_its_session_date_and_slot(example_problem):
     r11 = RULE["R11"]
     pin = r11.describe(Label("R11", ("sec-dev-1",), pin=0), example_problem)
-    assert pin == "pinned[0] (sec-dev-1 group meeting on 2026-11-05 am) is pinned there"
+    assert pin == "pinned[0] (sec-dev-1 group meeting on 2026-11-05 am) must stay as it is"
     assert [r.text for r in r11.relaxations(Label("R11", ("sec-dev-1",), pin=0), example_problem)][-1] == (
         "remove pinned[0]"
     )
@@ -340,3 +340,17 @@ def test_a_hub_of_43_gets_one_fact_per_cause_on_one_screen(hub43):
     rows = sum(max(1, -(-len(line) // 100)) for line in text.splitlines())  # on a screen 100 wide
     assert rows <= 40, text
     assert text.count("Relax:") == 2 and "These 2 facts are one clash" in text
+
+
+def test_pins_in_a_clash_the_model_finds_are_named_with_their_sessions(tmp_path):
+    """Two group meetings pinned a week apart break R8's 14 days: the clash names each pin's
+    session, date and slot, and what stands in their way, not 'the pinned sessions'."""
+
+    def second(doc):
+        doc["pinned"].append({"work_group": "sec-dev-1", "kind": "group", "date": "2026-11-12", "slot": "am"})
+
+    text = explain.explain_infeasible(Problem.from_instance(load_instance(variant(tmp_path, "pins", second))))
+    assert "    R11: pinned[0] (sec-dev-1 group meeting on 2026-11-05 am) must stay as it is" in text
+    assert "    R11: pinned[1] (sec-dev-1 group meeting on 2026-11-12 am) must stay as it is" in text
+    assert "R8: " in text and "at least 14 days apart" in text and "pinned sessions of" not in text
+    assert "    - remove pinned[1]" in text

@@ -189,7 +189,7 @@ class R11Pinned(Rule):
         way is told by the other rules of the clash."""
         pin = self._pin(label, p)
         if pin is not None:
-            return f"{pin_name(p, pin)} is pinned there"
+            return f"{pin_name(p, pin)} must stay as it is"
         act = activity(p, label.act)
         if act is not None and act.fixed:
             return f"{event_name(p, act)} is fixed by the programme"
