@@ -354,3 +354,14 @@ def test_pins_in_a_clash_the_model_finds_are_named_with_their_sessions(tmp_path)
     assert "    R11: pinned[1] (sec-dev-1 group meeting on 2026-11-12 am) must stay as it is" in text
     assert "R8: " in text and "at least 14 days apart" in text and "pinned sessions of" not in text
     assert "    - remove pinned[1]" in text
+
+
+def test_a_check_solves_again_only_the_pieces_a_change_touches(example_problem):
+    """Each piece's first plan is kept per version of its data: a change to Chris Moss (of
+    sec-dev-1) solves sec-dev-1's piece again and not the primary group's."""
+    prover = Prover()
+    assert prover.status(example_problem) == "feasible"
+    assert prover.solved == 2  # the secondary and the primary group: two pieces
+    assert prover.status(example_problem) == "feasible" and prover.solved == 2
+    raised = next(r for r in RULE["R10"].relaxations(Label("R10", person="chris-moss"), example_problem))
+    assert prover.status(raised.apply(example_problem)) == "feasible" and prover.solved == 3
