@@ -21,9 +21,7 @@ from scheduler.core.relax import Relaxation, widen_window
 from scheduler.core.rules import RULE, RULES
 from scheduler.core.rules.where import more_dates
 from scheduler.core.solve import new_solver, run
-from scheduler.services.facts import Fact, wg_list
-
-CHECK_LIMIT = 10.0  # deterministic seconds for each solve of the search
+from scheduler.services.facts import CHECK_LIMIT, Fact, wg_list
 
 
 def _enforce(ct, lit: int) -> None:

@@ -25,9 +25,9 @@ from scheduler.core.decompose import components, restrict
 from scheduler.core.problem import Problem
 from scheduler.services.causes import counting_facts
 from scheduler.services.clash import core_facts
-from scheduler.services.facts import Fact
+from scheduler.services.facts import CHECK_LIMIT, Fact
 from scheduler.services.fixed import fixed_facts
-from scheduler.services.proof import CHECK_LIMIT, Prover, check_relaxations
+from scheduler.services.proof import Prover, check_relaxations
 
 __all__ = ["Fact", "explain_infeasible", "explain_instance", "find_facts", "render"]
 

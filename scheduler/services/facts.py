@@ -15,6 +15,8 @@ from scheduler.core.calendar import Period
 from scheduler.core.problem import Problem
 from scheduler.core.relax import Relaxation
 
+CHECK_LIMIT = 10.0  # deterministic seconds for each solve an explanation runs to check something
+
 
 @dataclass(eq=False)  # a fact is itself: facts of one clash name each other (`together`)
 class Fact:

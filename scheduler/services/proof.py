@@ -38,9 +38,8 @@ from scheduler.core.relax import Relaxation
 from scheduler.core.rules import check_plan
 from scheduler.core.solve import SolveOptions, extract_sessions, new_solver, pin_problems, run, solve
 from scheduler.services.clash import core_relaxations, model_core
-from scheduler.services.facts import Fact
+from scheduler.services.facts import CHECK_LIMIT, Fact
 
-CHECK_LIMIT = 10.0  # deterministic seconds for each model solved to check a change
 QUICK_LIMIT = 0.25  # deterministic seconds for the quick search of a first plan (`first_plan`)
 MAX_SHOWN = 3  # changes shown per fact
 MAX_TRIED = 14  # changes tried per fact
