@@ -3,8 +3,11 @@
 Each of these rules narrows an activity's (date, slot)s (`allowed`): its `add` narrows
 them in the model before any variable exists, so the model has no variable where they
 forbid one, and `candidate_slots` asks the same three of one activity. `slot_reasons`
-says why they rule out one (date, slot): for `check`, explanations, pins and re-planning.
-R3 also posts its constraints between sessions (no one in two places, venue capacity).
+says why they rule out one (date, slot): for `check`, explanations, pins and re-planning;
+`date_obstacles` says it fact by fact over many (a school's closures, a blackout, someone's
+release days, unavailable dates, commitments), each in words and with the changes that take
+it away, for explanations that name only the reasons needed. R3 also posts its constraints
+between sessions (no one in two places, venue capacity, a central event's venue taken once).
 """
 
 from __future__ import annotations
