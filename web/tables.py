@@ -136,6 +136,17 @@ class PlanFile(Base):
     expires: Mapped[dt.date | None] = mapped_column(Date)
 
 
+class LoginAttempt(Base):
+    """A failed sign-in, kept for `web.throttle.WINDOW`: the count per account and per address
+    that throttles guessing, shared by every server process and kept across restarts."""
+
+    __tablename__ = "login_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
 class FeedToken(Base):
     """A calendar subscription: the sha256 of a random token that names nobody."""
 
