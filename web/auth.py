@@ -163,15 +163,16 @@ async def check_csrf(request: Request) -> None:
 
 def _cross_site(request: Request) -> bool:
     """Whether the browser says the request was made by another site's page. Browsers send
-    Origin with every POST and Sec-Fetch-Site with every request; scripts may send neither,
-    and then the token alone decides."""
+    Sec-Fetch-Site to https and loopback sites, and Origin with a POST: "null" under this
+    site's no-referrer policy, else the page's origin. Where neither tells (a script, an old
+    browser), the token alone decides."""
     if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
         return True
-    origin = request.headers.get("origin")
-    if origin is None:
+    origin = request.headers.get("origin", "null")
+    if origin == "null":
         return False
     host = request.headers.get("x-forwarded-host") or request.headers.get("host", "")
-    return origin == "null" or origin.split("://", 1)[-1] != host
+    return origin.split("://", 1)[-1] != host
 
 
 def signed_in_user(request: Request, db: Session) -> User | None:
