@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
@@ -19,7 +20,10 @@ from web.db import make_engine, migrate, session_factory, transaction
 from web.jobs import Runner, mark_interrupted
 from web.pages import HEADERS, HERE, render
 from web.settings import Settings
+from web.upload_checks import BodyLimit
 from web.views import ROUTERS
+
+FORM_OVERHEAD = 64 * 2**10  # an upload's form fields and multipart framing, beside the file
 
 
 class UnguardedRoute(RuntimeError):
@@ -41,13 +45,19 @@ def create_app(settings: Settings) -> FastAPI:
         runner.shutdown()
         engine.dispose()
 
-    app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
     app.state.settings, app.state.engine, app.state.sessions, app.state.runner = (
         settings,
         engine,
         sessions,
         runner,
     )
+    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + FORM_OVERHEAD)
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret,
@@ -72,8 +82,14 @@ def create_app(settings: Settings) -> FastAPI:
     async def error_page(request: Request, exc: HTTPException):
         with sessions() as db:
             viewer = Viewer(signed_in_user(request, db))
-            messages = {404: "There is nothing here, or nothing you may see.", 403: "You may not do that."}
-            detail = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else None
+            messages = {
+                404: "There is nothing here, or nothing you may see.",
+                403: "You may not do that.",
+                413: f"This is more than the server takes: an upload may be at most "
+                f"{settings.max_upload_bytes // 2**20} MiB (a hub's workbook is far smaller). Nothing was stored.",
+            }
+            own = isinstance(exc.detail, str) and exc.status_code not in (404, 413)
+            detail = exc.detail if own else None
             return render(
                 request,
                 viewer,
@@ -82,6 +98,20 @@ def create_app(settings: Settings) -> FastAPI:
                 title=f"Error {exc.status_code}",
                 message=detail or messages.get(exc.status_code, "Something went wrong."),
             )
+
+    @app.exception_handler(RequestValidationError)
+    async def malformed(request: Request, exc: RequestValidationError):
+        """A request without a field its form always sends (cut short, or not from a page of
+        this site): one page saying so, never the framework's JSON."""
+        fields = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})
+        return await error_page(
+            request,
+            HTTPException(
+                400,
+                f"This request arrived incomplete ({', '.join(fields) or 'its form'} missing "
+                "or not as expected); nothing was changed. Go back, reload the page and try again.",
+            ),
+        )
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for router in ROUTERS:

@@ -23,9 +23,9 @@ from models.yamlstyle import instance_yaml
 from web.db import utcnow
 from web.diff import version_changes
 from web.tables import Hub, HubVersion, User
+from web.upload_checks import content_problem
 
 KINDS = {".xlsx": "workbook", ".xlsm": "workbook", ".yaml": "YAML", ".yml": "YAML", ".json": "JSON"}
-ZIP_MAGIC = b"PK\x03\x04"  # an .xlsx is a zip
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 WORKBOOK_PLACE = re.compile(r"^(?P<sheet>[A-Za-z]+) row (?P<row>\d+)(?:, column (?P<column>.+))?$")
 
@@ -59,8 +59,9 @@ def _reject(message: str, where: str = "") -> UploadRejected:
 def read_upload(filename: str, data: bytes, limit: int) -> Instance:
     """The instance in an uploaded file, or UploadRejected with every problem found.
 
-    The kind is told by the file's suffix and checked against its content; the loader reads
-    a file, so the upload is written to a private temporary folder first."""
+    The kind is told by the file's suffix and checked against its content, and a workbook's
+    zip against its sizes and rows (`web.upload_checks`) before openpyxl opens it; the loader
+    reads a file, so the upload is written to a private temporary folder first."""
     name = Path(filename or "").name or "upload"
     suffix = Path(name).suffix.lower()
     if suffix not in KINDS:
@@ -71,10 +72,9 @@ def read_upload(filename: str, data: bytes, limit: int) -> Instance:
         raise _reject(
             f"'{name}' is {len(data) / 2**20:.1f} MiB; an upload may be at most {limit // 2**20} MiB"
         )
-    if KINDS[suffix] == "workbook" and not data.startswith(ZIP_MAGIC):
-        raise _reject(f"'{name}' is not an Excel workbook inside; save it from your spreadsheet as .xlsx")
-    if KINDS[suffix] != "workbook" and data.startswith(ZIP_MAGIC):
-        raise _reject(f"'{name}' is a workbook inside; name it .xlsx")
+    problem = content_problem(name, KINDS[suffix], data)
+    if problem:
+        raise _reject(problem)
     with tempfile.TemporaryDirectory(prefix="hubplan-upload-") as tmp:
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(data)

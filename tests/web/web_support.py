@@ -130,12 +130,15 @@ class Server:
         )
 
 
-def start_server(database: str, workdir: Path) -> Server:
+def start_server(
+    database: str, workdir: Path, env: dict | None = None, command: list[str] | None = None
+) -> Server:
+    """`hubplan serve` on a free port (or `command`, which takes the same arguments), with
+    `env` added to its environment."""
     port = free_port()
     process = subprocess.Popen(
         [
-            sys.executable,
-            str(ROOT / "cli.py"),
+            *(command or [sys.executable, str(ROOT / "cli.py")]),
             "serve",
             "--port",
             str(port),
@@ -148,6 +151,7 @@ def start_server(database: str, workdir: Path) -> Server:
         stderr=subprocess.STDOUT,
         text=True,
         cwd=workdir,
+        env={**os.environ, **(env or {})},
     )
     lines = []
     admin = None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +26,8 @@ from web.plans import current_plan, latest_job, plan_of
 from web.tables import HubVersion, PlanRow, User
 
 router = APIRouter()
+# Uploads read at once: each may hold a few hundred MiB while openpyxl reads a large workbook.
+READING = threading.BoundedSemaphore(2)
 
 
 @router.get("/hubs/{slug}")
@@ -93,17 +98,30 @@ def upload_form(request: Request, viewer: Viewer = Depends(COORDINATOR)):
 @router.post("/hubs/{slug}/upload")
 async def upload(
     request: Request,
-    file: UploadFile = File(...),
+    file: UploadFile | None = File(None),
     viewer: Viewer = Depends(COORDINATOR),
     db: Session = Depends(database),
 ):
+    """The body is bounded before it is read (the app's `max_body_size`); reading the file
+    and storing it run in a worker thread, so the server goes on answering meanwhile. A body
+    cut short before the file's end boundary arrives without the file."""
+    if file is None:
+        missing = UploadProblem(
+            "", "no file arrived (none was chosen, or the upload was cut short); upload it again"
+        )
+        return _upload_page(request, viewer, 400, [missing], "The upload")
     limit = request.app.state.settings.max_upload_bytes
     data = await file.read(limit + 1)
-    try:
-        instance = read_upload(file.filename or "", data, limit)
-    except UploadRejected as exc:
-        return _upload_page(request, viewer, 400, exc.problems, file.filename or "")
-    version = add_version(db, viewer.hub, instance, file.filename or "upload", viewer.user)
+    return await run_in_threadpool(_take_upload, request, viewer, db, file.filename or "", data, limit)
+
+
+def _take_upload(request: Request, viewer: Viewer, db: Session, filename: str, data: bytes, limit: int):
+    with READING:
+        try:
+            instance = read_upload(filename, data, limit)
+        except UploadRejected as exc:
+            return _upload_page(request, viewer, 400, exc.problems, filename)
+    version = add_version(db, viewer.hub, instance, filename or "upload", viewer.user)
     db.commit()
     return RedirectResponse(f"/hubs/{viewer.hub.slug}/versions/{version.number}", status_code=303)
 
