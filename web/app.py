@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from web.auth import SignInRequired, Viewer, access_rules, session_secret, signed_in_user
-from web.db import make_engine, migrate, session_factory, transaction
+from web.db import UNREACHABLE, make_engine, migrate, session_factory, transaction
 from web.jobs import Runner, mark_interrupted
 from web.pages import HEADERS, HERE, render
 from web.settings import Settings
@@ -24,6 +24,7 @@ from web.upload_checks import BodyLimit
 from web.views import ROUTERS
 
 FORM_OVERHEAD = 64 * 2**10  # an upload's form fields and multipart framing, beside the file
+RETRY_AFTER = 30  # seconds, told to clients (calendar apps too) while the database is away
 
 
 class UnguardedRoute(RuntimeError):
@@ -98,6 +99,24 @@ def create_app(settings: Settings) -> FastAPI:
                 title=f"Error {exc.status_code}",
                 message=detail or messages.get(exc.status_code, "Something went wrong."),
             )
+
+    async def database_away(request: Request, _exc: Exception):
+        """The database cannot be reached: a page that says so, drawn without it. Pages work
+        again as soon as it is back (see `web.db`)."""
+        response = render(
+            request,
+            Viewer(None),
+            "error.html",
+            status_code=503,
+            title="Error 503",
+            message="The workspace's database is not answering just now, so nothing was read or changed. "
+            "Try again in a minute.",
+        )
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response
+
+    for unreachable in UNREACHABLE:
+        app.add_exception_handler(unreachable, database_away)
 
     @app.exception_handler(RequestValidationError)
     async def malformed(request: Request, exc: RequestValidationError):

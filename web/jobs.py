@@ -5,11 +5,14 @@ watcher thread reads the process's queue, writes each progress event to the job 
 the page's event stream reads) and, at the end, stores the plan in one transaction
 (`web.plans.store_result`). Cancelling terminates the process. A process that dies without
 a word fails its job; jobs left running by a server that stopped are marked interrupted
-when the next one starts.
+when the next one starts. A worker whose server is killed outright ends itself
+(`web.worker`). While the database is away, a finished run waits for it (`web.db.patiently`)
+rather than being lost.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import multiprocessing
@@ -21,7 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from web import worker
-from web.db import transaction, utcnow
+from web.db import UNREACHABLE, patiently, transaction, utcnow
 from web.plans import current_plan, store_result
 from web.tables import JOB_ENDED, Hub, HubVersion, Job, User
 
@@ -117,7 +120,7 @@ class Runner:
                     last_progress = now
                     self._set(job_id, progress_json=json.dumps(data))
             elif kind == "done":
-                self._store(job_id, data)
+                self._store_or_fail(job_id, data)
                 process.join(STOP_WAIT)
                 self._forget(job_id)
                 return
@@ -148,19 +151,48 @@ class Runner:
             )
         self._forget(job_id)
 
+    def _store_or_fail(self, job_id: int, result: worker.Result) -> None:
+        """Store the result; if that fails (a bug, or a database away past its patience), the
+        job still ends, as failed, rather than stay "running" until the next restart."""
+        try:
+            self._store(job_id, result)
+        except Exception as exc:  # noqa: BLE001 - the job must end, whatever went wrong
+            reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            with contextlib.suppress(Exception):
+                self._set(
+                    job_id,
+                    state="failed",
+                    message=f"the plan could not be stored ({reason})",
+                    finished_at=utcnow(),
+                )
+
     def _store(self, job_id: int, result: worker.Result) -> None:
         with self.lock:
             if job_id in self.cancelled:  # the answer came in as the cancel went out
                 self._set(job_id, state="cancelled", message="cancelled", finished_at=utcnow())
                 return
-        with transaction(self.sessions) as db:
-            job = db.get(Job, job_id)
-            message = store_result(db, job, result)
-            job.state, job.message, job.finished_at = "done", message, utcnow()
+
+        def store() -> None:
+            with transaction(self.sessions) as db:
+                job = db.get(Job, job_id)
+                message = store_result(db, job, result)
+                job.state, job.message, job.finished_at = "done", message, utcnow()
+
+        patiently(store)  # a result is not lost to a database that is away for a while
 
     def _set(self, job_id: int, **values) -> None:
-        with transaction(self.sessions) as db:
-            db.execute(update(Job).where(Job.id == job_id, Job.state.not_in(JOB_ENDED)).values(**values))
+        """Write the job's row; an ending state waits for a database that is away, while a
+        progress event that cannot be written is skipped (the next one will be)."""
+
+        def write() -> None:
+            with transaction(self.sessions) as db:
+                db.execute(update(Job).where(Job.id == job_id, Job.state.not_in(JOB_ENDED)).values(**values))
+
+        if "state" in values:
+            patiently(write)
+            return
+        with contextlib.suppress(*UNREACHABLE):
+            write()
 
     def _forget(self, job_id: int) -> None:
         with self.lock:

@@ -4,16 +4,24 @@ The process is spawned fresh (no threads or database connections inherited), get
 instance and the previous plan as text, runs `scheduler.operations.pipeline.solve_file`
 into a private temporary folder, and sends back over its queue a `("progress", dict)` for
 each `Progress` event and, at the end, one `("done", Result)` or `("error", message)`.
-It never touches the database: the server stores what it sends.
+It never touches the database: the server stores what it sends. If the server is killed,
+the worker ends too, within PARENT_CHECK seconds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
 import tempfile
+import threading
+import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+
+PARENT_CHECK = 0.5  # seconds between looks at the server
+EXIT_ORPHANED = 3
 
 
 @dataclass
@@ -28,10 +36,21 @@ def plan(
     queue, instance_yaml: str, previous_json: str | None, today: dt.date | None, time_limit: float, seed: int
 ) -> None:
     """Plan (or re-plan against `previous_json` from `today` on); report on `queue`."""
+    threading.Thread(target=_end_with_the_server, daemon=True).start()
     try:
         queue.put(("done", _plan(queue, instance_yaml, previous_json, today, time_limit, seed)))
     except BaseException as exc:  # noqa: BLE001 - whatever happens, the server hears of it
         queue.put(("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"))
+
+
+def _end_with_the_server() -> None:
+    """A server killed outright (SIGKILL, the out-of-memory killer) ends no worker: this one
+    would plan on for nobody, holding a core. It watches its parent and ends with it."""
+    parent = multiprocessing.parent_process()
+    while parent is not None:
+        time.sleep(PARENT_CHECK)
+        if not parent.is_alive():
+            os._exit(EXIT_ORPHANED)
 
 
 def _plan(queue, instance_yaml, previous_json, today, time_limit, seed) -> Result:
