@@ -22,6 +22,7 @@ from models.load import InstanceError, load_instance, parse_instance
 from models.yamlstyle import instance_yaml
 from web.db import utcnow
 from web.diff import version_changes
+from web.locking import UNCHECKED, Seen, claim
 from web.tables import Hub, HubVersion, User
 from web.upload_checks import content_problem
 
@@ -91,9 +92,14 @@ def bundled_instances(folder: Path) -> dict[str, Path]:
     return {p.stem: p for p in sorted(folder.glob("*.yaml"))} if folder.is_dir() else {}
 
 
+def instance_from_yaml(text: str) -> Instance:
+    """An instance stored as YAML (a version, a held upload): valid when it was stored."""
+    return parse_instance(load_yaml(text))
+
+
 @functools.lru_cache(maxsize=32)
 def _parsed(version_id: int, text: str) -> Instance:
-    return parse_instance(load_yaml(text))
+    return instance_from_yaml(text)
 
 
 def instance_of(version: HubVersion) -> Instance:
@@ -107,8 +113,12 @@ def latest_version(db: Session, hub: Hub) -> HubVersion | None:
     )
 
 
-def add_version(db: Session, hub: Hub, instance: Instance, source_name: str, user: User | None) -> HubVersion:
-    """The hub's next version, with what changed from the last one."""
+def add_version(
+    db: Session, hub: Hub, instance: Instance, source_name: str, user: User | None, seen: Seen = UNCHECKED
+) -> HubVersion:
+    """The hub's next version, with what changed from the last one. The hub is claimed first
+    (`web.locking.claim`): Conflict if it changed after `seen`."""
+    claim(db, hub, seen)
     last = latest_version(db, hub)
     number = (db.scalar(select(func.max(HubVersion.number)).where(HubVersion.hub_id == hub.id)) or 0) + 1
     changes = version_changes(instance_of(last) if last else None, instance)

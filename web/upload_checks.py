@@ -27,7 +27,7 @@ from xml.etree import ElementTree
 
 from fastapi import HTTPException
 
-from models.workbook import MAX_ROWS
+from models.workbook.sheets import MAX_ROWS
 
 MAX_UNPACKED = 100 * 2**20  # every part of a workbook unpacked; a big hub's is under 5 MiB
 MAX_RATIO = 100  # unpacked to packed, per part; XML packs 5-30 times, a zip bomb ~1000

@@ -26,7 +26,8 @@ from web import feeds
 from web.auth import access_rules, add_user
 from web.db import transaction
 from web.hubs import add_hub, add_version, latest_version
-from web.tables import Base, FeedToken, Hub, Job, LoginAttempt, PlanRow
+from web.locking import Seen, hold
+from web.tables import Base, FeedToken, Hub, Job, LoginAttempt, PlanRow, User
 from web.throttle import PER_ACCOUNT, PER_ADDRESS, WINDOW
 
 EXAMPLE = ROOT / "instances" / "example-hub-2026-27.yaml"
@@ -52,7 +53,7 @@ REFUSED = {
 class Call:
     """A request that exercises one route, and what it answers those its rule lets in."""
 
-    url: str  # with {job}, {token} and {hub_version} filled from the seeded hub
+    url: str  # with {job}, {token}, {hub_version}, {held_save}, {held_discard} filled (`_values`)
     own: int
     data: dict | Callable[[str], dict] = field(default_factory=dict)  # a callable gets the persona
     files: dict | None = None
@@ -96,10 +97,17 @@ WALK: dict[tuple[str, str], Call] = {
     ("POST", "/hubs/{slug}/upload"): Call(
         "/hubs/example-hub/upload",
         303,
+        {"hub_version": "{hub_version}"},
         files={"file": ("example.yaml", EXAMPLE.read_bytes())},
     ),
     ("POST", "/hubs/{slug}/bundled"): Call(
-        "/hubs/example-hub/bundled", 303, {"example": "example-hub-2026-27"}
+        "/hubs/example-hub/bundled", 303, {"example": "example-hub-2026-27", "hub_version": "{hub_version}"}
+    ),
+    ("POST", "/hubs/{slug}/held/{held_id}/save"): Call(
+        "/hubs/example-hub/held/{held_save}/save", 303, {"hub_version": "{hub_version}"}
+    ),
+    ("POST", "/hubs/{slug}/held/{held_id}/discard"): Call(
+        "/hubs/example-hub/held/{held_discard}/discard", 303
     ),
     ("GET", "/hubs/{slug}/{kind}/{subject}"): Call("/hubs/example-hub/specialists/sam-jones", 200),
     ("POST", "/hubs/{slug}/{kind}/{subject}/feed"): Call("/hubs/example-hub/specialists/sam-jones/feed", 200),
@@ -133,17 +141,39 @@ class Person:
 
 
 def _seeded(make_app, url: str):
+    """The example hub planned, a feed token, and held uploads (one to save, one to discard)
+    of the coordinator and of the admin, each seen only by its uploader."""
     app, client = make_app(url)
     job = seed_plan(app.state.sessions, "example-hub")
     with transaction(app.state.sessions) as db:
         token = feeds.issue(db, job.hub_id, "schools", "parkside")
-    return app, client, {"job": job.id, "token": token}
+        hub = db.get(Hub, job.hub_id)
+        text = EXAMPLE.read_text()
+        held = {}
+        for email in (PERSONAS["coordinator"], PERSONAS["admin"]):
+            user = db.scalar(select(User).where(User.email == email))
+            held[email] = [hold(db, hub, user, "held.yaml", text, Seen(hub.version)).id for _ in range(2)]
+    return app, client, {"job": job.id, "token": token, "held": held}
 
 
-def _fill(value, app, ctx: dict, who: str):
+def _values(app, ctx: dict, who: str) -> dict:
+    """What fills a call's URL and form for `who`, read as the call is made."""
+    with app.state.sessions() as db:
+        hub_version = db.scalar(select(Hub.version).where(Hub.slug == "example-hub"))
+    save, discard = ctx["held"].get(PERSONAS.get(who), ctx["held"][PERSONAS["coordinator"]])
+    return {
+        "job": ctx["job"],
+        "token": ctx["token"],
+        "hub_version": hub_version,
+        "held_save": save,
+        "held_discard": discard,
+    }
+
+
+def _fill(value, values: dict, who: str):
     if callable(value):
         value = value(who)
-    return {k: v.format(**ctx) for k, v in value.items()}
+    return {k: v.format(**values) for k, v in value.items()}
 
 
 def test_every_route_walked_by_every_persona(sqlite_url, make_app):
@@ -163,9 +193,10 @@ def test_every_route_walked_by_every_persona(sqlite_url, make_app):
     wrong = []
     for (method, route), call in WALK.items():
         rule = rules[(method, route)].name
-        url = call.url.format(**ctx)
         for who, person in people.items():
-            data = _fill(call.data, app, ctx, who) if method == "POST" else None
+            values = _values(app, ctx, who)
+            url = call.url.format(**values)
+            data = _fill(call.data, values, who) if method == "POST" else None
             files = dict(call.files) if call.files else None
             r = person.send(
                 method, url, data={"csrf": person.csrf, **data} if method == "POST" else None, files=files
@@ -227,7 +258,8 @@ def test_state_changes_without_a_valid_csrf_token_are_refused(sqlite_url, make_a
     for method, route in unsafe:
         call, rule = WALK[(method, route)], access_rules(app)[(method, route)].name
         person = people[owner.get(rule, "coordinator")]
-        url, data = call.url.format(**ctx), _fill(call.data, app, ctx, "x")
+        values = _values(app, ctx, owner.get(rule, "coordinator"))
+        url, data = call.url.format(**values), _fill(call.data, values, "x")
         attempts = {
             "no token": ({**data}, {}),
             "a forged token": ({**data, "csrf": "forged-" + person.csrf[7:]}, {}),
