@@ -51,7 +51,12 @@ class Runner:
         """A new job planning `version`, against the hub's current plan if it has one."""
         running = db.scalar(select(Job).where(Job.hub_id == hub.id, Job.state.in_(("queued", "running"))))
         if running is not None:
-            raise JobError("This hub is being planned already; wait for that run or cancel it.")
+            starter = db.get(User, running.created_by) if running.created_by else None
+            raise JobError(
+                f"This hub is being planned already: {starter.email if starter else 'someone'} started run "
+                f"{running.id} at {running.created_at:%H:%M:%S} UTC on {running.created_at:%d %b %Y}. "
+                "Wait for that run, or cancel it and plan again."
+            )
         previous = current_plan(db, hub)
         job = Job(
             hub_id=hub.id,

@@ -150,3 +150,27 @@ def test_a_page_without_the_counter_is_not_checked(database_url, make_app, route
     else:
         r = b.post("/hubs/example-hub/bundled", {"example": "example-hub-2026-27"})
     assert r.status_code == 200 and "version 2" in r.text
+
+
+def test_a_second_plan_run_is_told_who_started_the_first(database_url, make_app):
+    """Plans are changed by runs: pressing "Plan the year" while another run is on says whose
+    run it is and since when; nothing is started twice."""
+    from fastapi.testclient import TestClient
+
+    from web.tables import Job
+
+    app, client = make_app(database_url)
+    _second_coordinator(app)
+    jo, sam = as_user(client, "coord@example.org"), as_user(TestClient(app), "coord2@example.org")
+    jo.get("/hubs/example-hub")
+    sam.get("/hubs/example-hub")
+    first = jo.post("/hubs/example-hub/plan", follow_redirects=False)
+    assert first.status_code == 303
+    second = sam.post("/hubs/example-hub/plan", follow_redirects=False)
+    with app.state.sessions() as db:
+        job = db.scalar(select(Job))
+        assert db.scalar(select(func.count()).select_from(Job)) == 1
+    assert second.status_code == 409
+    said = re.sub(r"\s+", " ", second.text)
+    assert f"coord@example.org started run {job.id} at {job.created_at:%H:%M:%S} UTC" in said
+    jo.post(f"/hubs/example-hub/jobs/{job.id}/cancel")
