@@ -224,42 +224,102 @@ async def timed(tally: Tally, kind: str, request, expect: tuple[int, ...] = (200
     return response
 
 
-async def feeds_at_rate(
-    client, tokens: list[str], rate: float, until: float, tally: Tally, rng, timeout: float
-):
-    """One request every 1/rate s on a fixed schedule; each runs on its own."""
-    pending, interval, due = set(), 1.0 / rate, time.monotonic()
+class Connections:
+    """HTTP/1.1 GETs over a few kept-alive connections, with as little work in this process as
+    can be: the feeds alone are thousands of requests, and a general client (httpx) spent more
+    of the two cores than the server did. Each answer is read whole (Content-Length)."""
+
+    def __init__(self, port: int, count: int):
+        self.port, self.count = port, count
+        self.queue: asyncio.Queue = asyncio.Queue()
+
+    async def get(self, path: str) -> int:
+        done = asyncio.get_running_loop().create_future()
+        await self.queue.put((path, done))
+        return await done
+
+    async def serve(self, until: float) -> None:
+        await asyncio.gather(*(self._connection(until) for _ in range(self.count)))
+
+    async def _connection(self, until: float) -> None:
+        reader = writer = None
+        while True:
+            path, done = await self.queue.get()
+            if path is None:
+                break
+            try:
+                if writer is None:
+                    reader, writer = await asyncio.open_connection(HOST, self.port)
+                writer.write(f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode())
+                head = await reader.readuntil(b"\r\n\r\n")
+                status = int(head[9:12])
+                length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
+                await reader.readexactly(int(length.group(1)) if length else 0)
+                if b"connection: close" in head.lower():
+                    writer.close()
+                    reader = writer = None
+                if not done.done():  # not given up on (a timeout cancels it)
+                    done.set_result(status)
+            except Exception as exc:  # noqa: BLE001 - handed to the request that met it
+                if writer is not None:
+                    writer.close()
+                reader = writer = None
+                if not done.done():
+                    done.set_exception(exc)
+        if writer is not None:
+            writer.close()
+
+    async def close(self) -> None:
+        for _ in range(self.count):
+            await self.queue.put((None, None))
+
+
+async def feeds_at_rate(port: int, tokens: list[str], args, until: float, tally: Tally, rng) -> None:
+    """One request every 1/rate s on a fixed schedule, each timed from when it was due (so a
+    wait for a free connection counts, as it would for a calendar app)."""
+    connections = Connections(port, args.connections)
+    serving = asyncio.create_task(connections.serve(until))
+    pending, interval, due = set(), 1.0 / args.feeds_per_second, time.monotonic()
+
+    async def one(path: str, when: float) -> None:
+        try:
+            status = await asyncio.wait_for(connections.get(path), args.timeout)
+        except Exception as exc:  # noqa: BLE001 - no answer is an error of the run
+            tally.add("feed", (time.monotonic() - when) * 1000, type(exc).__name__)
+            return
+        tally.add("feed", (time.monotonic() - when) * 1000, "" if status == 200 else f"HTTP {status}")
+
     while due < until:
         await asyncio.sleep(max(0.0, due - time.monotonic()))
-        request = client.get(f"/feeds/{rng.choice(tokens)}.ics")
-        task = asyncio.create_task(timed(tally, "feed", request, timeout=timeout))
+        task = asyncio.create_task(one(f"/feeds/{rng.choice(tokens)}.ics", due))
         pending.add(task)
         task.add_done_callback(pending.discard)
         due += interval
     await asyncio.gather(*pending)
+    await connections.close()
+    await serving
 
 
-async def sign_in(client, email: str) -> None:
+async def sign_in(client, email: str, tally: Tally) -> None:
     page = await client.get("/")
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    r = await client.post("/login", data={"csrf": csrf, "email": email, "password": PASSWORD})
-    if r.status_code != 303:
-        raise SystemExit(f"{email} could not sign in: HTTP {r.status_code}")
+    r = await timed(
+        tally,
+        "sign-in",
+        client.post("/login", data={"csrf": csrf, "email": email, "password": PASSWORD}),
+        (303,),
+    )
+    if r is None or r.status_code != 303:
+        raise SystemExit(f"{email} could not sign in")
 
 
-async def coordinator(
-    url: str, email: str, pages: list[str], until: float, tally: Tally, rng, timeout: float
-):
-    import httpx
-
-    async with httpx.AsyncClient(base_url=url, timeout=timeout) as client:
-        await sign_in(client, email)
-        await asyncio.sleep(rng.uniform(0, THINK[1]))  # not all at once
-        while time.monotonic() < until:
-            path = rng.choice(pages)
-            kind = "page: " + _page_kind(path)
-            await timed(tally, kind, client.get(path), timeout=timeout)
-            await asyncio.sleep(rng.uniform(*THINK))
+async def coordinator(client, pages: list[str], until: float, tally: Tally, rng, timeout: float) -> None:
+    """Open a page, read it for a while, again, until the time is up."""
+    await asyncio.sleep(rng.uniform(0, THINK[1]))  # not all at once
+    while time.monotonic() < until:
+        path = rng.choice(pages)
+        await timed(tally, "page: " + _page_kind(path), client.get(path), timeout=timeout)
+        await asyncio.sleep(rng.uniform(*THINK))
 
 
 def _page_kind(path: str) -> str:
@@ -270,60 +330,69 @@ def _page_kind(path: str) -> str:
     return {"specialists": "person", "schools": "school", "work-groups": "Work Group"}.get(first, first)
 
 
-async def planner(url: str, email: str, until: float, tally: Tally, timeout: float) -> None:
+async def planner(client, until: float, tally: Tally, timeout: float) -> None:
     """Start a run and follow its event stream until the time is up; then cancel it."""
     import httpx
 
-    async with httpx.AsyncClient(base_url=url, timeout=timeout) as client:
-        await sign_in(client, email)
-        page = await timed(tally, "page: hub", client.get(f"/hubs/{SLUG}"), timeout=timeout)
-        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-        started = await timed(
-            tally, "plan: start", client.post(f"/hubs/{SLUG}/plan", data={"csrf": csrf}), (303,)
-        )
-        job = started.headers["location"]
-        await timed(tally, "page: run", client.get(job), timeout=timeout)
-        events = 0
-        try:
-            async with client.stream("GET", f"{job}/events", timeout=None) as stream:
-                async for line in stream.aiter_lines():
-                    events += line.startswith("event:")
-                    if time.monotonic() >= until or line.startswith("event: end"):
-                        break
-        except httpx.HTTPError as exc:
-            tally.add("plan: events", 0.0, type(exc).__name__)
-        tally.add("plan: events", float(events))
-        page = await client.get(job)
-        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
-        if csrf:
-            await client.post(f"{job}/cancel", data={"csrf": csrf.group(1)})
+    page = await timed(tally, "page: hub", client.get(f"/hubs/{SLUG}"), timeout=timeout)
+    if page is None:
+        return  # counted as an error
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    started = await timed(
+        tally, "plan: start", client.post(f"/hubs/{SLUG}/plan", data={"csrf": csrf}), (303,)
+    )
+    if started is None or started.status_code != 303:
+        return
+    job = started.headers["location"]
+    await timed(tally, "page: run", client.get(job), timeout=timeout)
+    events = 0
+
+    async def follow() -> None:
+        nonlocal events
+        async with client.stream("GET", f"{job}/events", timeout=None) as stream:
+            async for line in stream.aiter_lines():
+                events += line.startswith("event:")
+                if line.startswith("event: end"):
+                    return
+
+    try:
+        await asyncio.wait_for(follow(), timeout=max(0.1, until - time.monotonic()))
+    except asyncio.TimeoutError:
+        pass  # the run goes on past the load's end; it is cancelled below
+    except httpx.HTTPError as exc:
+        tally.add("plan: events", 0.0, type(exc).__name__)
+    tally.add("plan: events", float(events))
+    page = await client.get(job)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    if csrf:
+        await client.post(f"{job}/cancel", data={"csrf": csrf.group(1)})
 
 
-async def run_load(url: str, setup: dict, args, tally: Tally) -> None:
+async def run_load(url: str, port: int, setup: dict, args, tally: Tally) -> None:
+    """Everyone signs in first, one after another (argon2 takes its time, on purpose); then the
+    timed window: the feeds, the coordinators and the planner all at once."""
     import httpx
 
-    rng = random.Random(args.seed)
-    until = time.monotonic() + args.duration
-    limits = httpx.Limits(max_connections=args.connections, max_keepalive_connections=args.connections)
-    async with httpx.AsyncClient(base_url=url, timeout=args.timeout, limits=limits) as feed_client:
+    people = 1 + args.coordinators
+    clients = [httpx.AsyncClient(base_url=url, timeout=args.timeout) for _ in range(people)]
+    try:
+        for client, email in zip(clients, setup["emails"]):
+            await sign_in(client, email, tally)
+        rng = random.Random(args.seed)
+        until = time.monotonic() + args.duration
         await asyncio.gather(
-            feeds_at_rate(
-                feed_client, setup["tokens"], args.feeds_per_second, until, tally, rng, args.timeout
-            ),
+            feeds_at_rate(port, setup["tokens"], args, until, tally, rng),
             *(
                 coordinator(
-                    url,
-                    setup["emails"][n + 1],
-                    setup["pages"],
-                    until,
-                    tally,
-                    random.Random(args.seed + n),
-                    args.timeout,
+                    clients[n + 1], setup["pages"], until, tally, random.Random(args.seed + n), args.timeout
                 )
                 for n in range(args.coordinators)
             ),
-            *([planner(url, setup["emails"][0], until, tally, args.timeout)] if args.planning else []),
+            *([planner(clients[0], until, tally, args.timeout)] if args.planning else []),
         )
+    finally:
+        for client in clients:
+            await client.aclose()
 
 
 # -- the report -------------------------------------------------------------------------------
@@ -399,11 +468,14 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def _children(pid: int) -> list[int]:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return [int(p) for p in f.read().split()]
-    except OSError:
-        return []
+    """Child processes started by any thread of `pid` (each thread lists its own)."""
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return out
 
 
 def main() -> None:
@@ -458,7 +530,7 @@ def main() -> None:
                         await asyncio.sleep(0.5)
 
                 watcher = asyncio.create_task(note_workers())
-                await run_load(f"http://{HOST}:{port}", setup, args, tally)
+                await run_load(f"http://{HOST}:{port}", port, setup, args, tally)
                 watcher.cancel()
 
             asyncio.run(watched())

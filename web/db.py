@@ -31,6 +31,12 @@ T = TypeVar("T")
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
 CONNECT_TIMEOUT = 5  # seconds to reach PostgreSQL before a page says it is away
+# Connections: more than the threads that run requests (anyio's 40). A request holds its
+# connection until its session closes, and the close needs a thread too: with fewer
+# connections than threads, a burst left every thread waiting for a connection that only a
+# waiting close would give back, until the pool's timeout (measured: feeds timing out after
+# 10 s under benchmarks/load.py with the default 5 + 10). PostgreSQL allows 100 by default.
+POOL_SIZE, POOL_OVERFLOW = 10, 40
 PATIENCE = 300.0  # seconds `patiently` waits for an unreachable database
 # What a database that cannot be reached raises (psycopg's OperationalError for a refused or
 # dropped connection, the pool's TimeoutError when every connection is stuck).
@@ -64,15 +70,18 @@ def make_engine(url: str) -> Engine:
     url = engine_url(url)
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
+            url,
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(
         url,
         pool_pre_ping=True,
-        pool_size=10,
-        max_overflow=10,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
         pool_timeout=CONNECT_TIMEOUT,
         connect_args={"connect_timeout": CONNECT_TIMEOUT},
     )
