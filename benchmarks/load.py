@@ -72,12 +72,10 @@ def cached_hub(cache: Path, work_groups: int, seed: int) -> Path:
         return path
     from models.load import parse_instance
     from scheduler.operations.generate import generate_instance
-    from web import worker
     from web.backup import write_backup
-    from web.db import make_engine, migrate, session_factory, transaction, utcnow
+    from web.db import make_engine, migrate, session_factory, transaction
     from web.hubs import add_hub, add_version
-    from web.plans import store_result
-    from web.tables import Job
+    from web.jobs import plan_in_process
 
     cache.mkdir(parents=True, exist_ok=True)
     instance = parse_instance(generate_instance(work_groups, seed))
@@ -88,31 +86,13 @@ def cached_hub(cache: Path, work_groups: int, seed: int) -> Path:
         print(f"planning the typical hub once ({work_groups} Work Groups, seed {seed}); it takes minutes")
         started = time.monotonic()
         with transaction(sessions) as db:
-            hub = add_hub(db, SLUG, instance.hub.name)
-            version = add_version(db, hub, instance, "generated.yaml", None)
-            job = Job(
-                hub_id=hub.id,
-                version_id=version.id,
-                state="running",
-                progress_json="",
-                message="",
-                created_at=utcnow(),
-            )
-            db.add(job)
-            db.flush()
-            result = worker._plan(_Ignore(), version.instance_yaml, None, None, 60.0, 0)
-            job.message = store_result(db, job, result)
-            job.state, job.finished_at = "done", utcnow()
+            add_version(db, add_hub(db, SLUG, instance.hub.name), instance, "generated.yaml", None)
+        job = plan_in_process(sessions, SLUG, 60.0)
         print(f"planned in {time.monotonic() - started:.0f} s: {job.message}")
         write_backup(engine, path.with_suffix(".tmp"), [SLUG])
         path.with_suffix(".tmp").replace(path)
         engine.dispose()
     return path
-
-
-class _Ignore:
-    def put(self, _item) -> None:
-        """Progress is not shown while the cache is made."""
 
 
 def prepare(database: str, backup: Path, coordinators: int) -> dict:

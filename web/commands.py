@@ -7,6 +7,7 @@ starts as fast as before.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -197,14 +198,25 @@ def set_password(email: str, password_env: str | None, database: str) -> None:
     click.echo(f"password of {email.strip().lower()} set")
 
 
-def _engine(database: str):
-    """An engine on an existing database (not migrated: a backup reads it as it is)."""
+@contextlib.contextmanager
+def _database_for(database: str, doing: str):
+    """An engine on an existing database (not migrated: a backup reads it as it is); every
+    failure one message."""
+    from web.backup import BackupError
     from web.db import DatabaseUrlError, make_engine
 
     try:
-        return make_engine(database)
+        engine = make_engine(database)
     except DatabaseUrlError as exc:
         _fail(f"--database: {exc}")
+    try:
+        yield engine
+    except BackupError as exc:
+        _fail(str(exc))
+    except Exception as exc:  # noqa: BLE001 - a database that cannot be reached, read or written
+        _fail(f"--database {database}: cannot be {doing} ({type(exc).__name__}: {str(exc).splitlines()[0]})")
+    finally:
+        engine.dispose()
 
 
 @click.command()
@@ -224,19 +236,12 @@ def _engine(database: str):
 )
 @_database_option
 def backup(hubs: tuple[str, ...], output: Path, database: str) -> None:
-    """Write hubs to one file: their versions, plans with every file, runs, history, roles and
-    feed tokens (hashed), with the accounts they name and every admin."""
-    from web.backup import BackupError, write_backup
+    """Write hubs to one file: their versions, plans with every file, runs, held uploads, roles
+    and feed tokens (hashed), with the accounts they name and every admin."""
+    from web.backup import write_backup
 
-    engine = _engine(database)
-    try:
+    with _database_for(database, "read") as engine:
         summary = write_backup(engine, output, list(hubs) or None)
-    except BackupError as exc:
-        _fail(str(exc))
-    except Exception as exc:  # noqa: BLE001 - a database that cannot be reached or opened
-        _fail(f"--database {database}: cannot be read ({type(exc).__name__}: {str(exc).splitlines()[0]})")
-    finally:
-        engine.dispose()
     click.echo(f"wrote {output}: {summary.line()}")
     if summary.left_out:
         click.echo(f"not a hub's, left out: {', '.join(summary.left_out)}")
@@ -247,15 +252,8 @@ def backup(hubs: tuple[str, ...], output: Path, database: str) -> None:
 @_database_option
 def restore(backup_file: Path, database: str) -> None:
     """Bring a backup into an empty database (SQLite or PostgreSQL, whichever made it)."""
-    from web.backup import BackupError, restore_backup
+    from web.backup import restore_backup
 
-    engine = _engine(database)
-    try:
+    with _database_for(database, "written") as engine:
         summary = restore_backup(engine, backup_file)
-    except BackupError as exc:
-        _fail(str(exc))
-    except Exception as exc:  # noqa: BLE001 - a database that cannot be reached or written
-        _fail(f"--database {database}: cannot be written ({type(exc).__name__}: {str(exc).splitlines()[0]})")
-    finally:
-        engine.dispose()
     click.echo(f"restored {backup_file}: {summary.line()}")

@@ -19,14 +19,16 @@ import multiprocessing
 import queue as queues
 import threading
 import time
+from collections.abc import Callable
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from web import worker
 from web.db import UNREACHABLE, patiently, transaction, utcnow
+from web.hubs import latest_version
 from web.plans import current_plan, store_result
-from web.tables import JOB_ENDED, Hub, HubVersion, Job, User
+from web.tables import JOB_ENDED, Hub, HubVersion, Job, PlanRow, User
 
 POLL = 0.25  # seconds between looks at a quiet worker
 STOP_WAIT = 3.0  # seconds a terminated worker gets before it is killed
@@ -58,17 +60,7 @@ class Runner:
                 "Wait for that run, or cancel it and plan again."
             )
         previous = current_plan(db, hub)
-        job = Job(
-            hub_id=hub.id,
-            version_id=version.id,
-            previous_plan_id=previous.id if previous else None,
-            state="queued",
-            progress_json="",
-            message="",
-            created_by=user.id if user else None,
-            created_at=utcnow(),
-        )
-        db.add(job)
+        job = new_job(db, version, previous, "queued", user)
         db.commit()
         ctx = multiprocessing.get_context("spawn")
         channel = ctx.Queue()
@@ -232,3 +224,51 @@ def mark_interrupted(sessions: sessionmaker[Session]) -> int:
             .values(state="interrupted", message="the server stopped during this run", finished_at=utcnow())
         )
         return done.rowcount or 0
+
+
+def new_job(db: Session, version: HubVersion, previous: PlanRow | None, state: str, user: User | None) -> Job:
+    """A run planning `version`, against the plan `previous` when it re-plans one."""
+    job = Job(
+        hub_id=version.hub_id,
+        version_id=version.id,
+        previous_plan_id=previous.id if previous else None,
+        state=state,
+        progress_json="",
+        message="",
+        created_by=user.id if user else None,
+        created_at=utcnow(),
+    )
+    db.add(job)
+    db.flush()
+    return job
+
+
+def plan_in_process(
+    sessions: sessionmaker[Session],
+    slug: str,
+    time_limit: float,
+    solve: Callable[[str, str | None, dt.date], worker.Result] | None = None,
+) -> Job:
+    """Plan the hub's newest version here, in this process, as a worker would (against its
+    current plan, if any), and store it as a finished run. For scripts and tests that need a
+    planned hub without a server (`benchmarks/load.py`, `tests/web/seed.py`); `solve` may stand
+    in for the worker's own planning (a test's cache of results)."""
+
+    def plan_here(instance_yaml: str, previous_json: str | None, today: dt.date) -> worker.Result:
+        return worker._plan(_Unheard(), instance_yaml, previous_json, today, time_limit, 0)
+
+    with transaction(sessions) as db:
+        hub = db.scalar(select(Hub).where(Hub.slug == slug))
+        version, previous = latest_version(db, hub), current_plan(db, hub)
+        job = new_job(db, version, previous, "running", None)
+        result = (solve or plan_here)(
+            version.instance_yaml, previous.plan_json if previous else None, dt.date.today()
+        )
+        job.message = store_result(db, job, result)
+        job.state, job.finished_at = "done", utcnow()
+    return job
+
+
+class _Unheard:
+    def put(self, _event) -> None:
+        """Progress of a plan made in process goes nowhere."""

@@ -52,7 +52,7 @@ def _lived_in(app) -> dict:
         feeds.revoke(db, hub.id, "schools", "oakfield")
         hold(db, hub, coord, "late.yaml", CHANGED.read_text(), Seen(1))
         db.add(LoginAttempt(email="coord@example.org", address="192.0.2.1", at=utcnow()))
-    seed_plan(sessions, "example-hub", user_id=None)
+    seed_plan(sessions, "example-hub")
     with transaction(sessions) as db:
         db.add(
             Job(hub_id=1, version_id=1, state="failed", progress_json="", message="x", created_at=utcnow())
