@@ -129,10 +129,20 @@ def csrf_token(request: Request) -> str:
 def sign_in(request: Request, user: User) -> None:
     request.session.clear()  # a fresh session: nothing carried over from before signing in
     request.session["uid"] = user.id
+    request.session["epoch"] = user.session_epoch
     csrf_token(request)
 
 
-def sign_out(request: Request) -> None:
+def end_sessions(user: User) -> None:
+    """End every session of the account. A session is a signed cookie the server does not
+    keep, so a copy of one would stay good until it expired; each carries the account's
+    epoch, and raising it turns them all away (signing out, a new password)."""
+    user.session_epoch = (user.session_epoch or 0) + 1
+
+
+def sign_out(request: Request, user: User | None = None) -> None:
+    if user is not None:
+        end_sessions(user)
     request.session.clear()
 
 
@@ -176,8 +186,12 @@ def _cross_site(request: Request) -> bool:
 
 
 def signed_in_user(request: Request, db: Session) -> User | None:
+    """The session's account, unless its sessions were ended since (`end_sessions`)."""
     uid = request.session.get("uid")
-    return db.get(User, uid) if isinstance(uid, int) else None
+    user = db.get(User, uid) if isinstance(uid, int) else None
+    if user is None or request.session.get("epoch") != user.session_epoch:
+        return None
+    return user
 
 
 # -- access rules --------------------------------------------------------------------------

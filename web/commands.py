@@ -181,7 +181,7 @@ def set_password(email: str, password_env: str | None, database: str) -> None:
     """Set an account's password."""
     from sqlalchemy import select
 
-    from web.auth import hash_password, password_problem
+    from web.auth import end_sessions, hash_password, password_problem
     from web.db import transaction
     from web.tables import User
 
@@ -195,6 +195,7 @@ def set_password(email: str, password_env: str | None, database: str) -> None:
         if user is None:
             _fail(f"there is no account {email}")
         user.password_hash, user.password_chosen = hash_password(password), True
+        end_sessions(user)  # a reset password ends the account's sessions everywhere
     click.echo(f"password of {email.strip().lower()} set")
 
 

@@ -51,6 +51,8 @@ class User(Base):
     # False while the password is the one generated at first start: not for a public address.
     password_chosen: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # Raised to end every session of the account (signing out, a new password): `web.auth`.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Hub(Base):

@@ -398,3 +398,23 @@ def _file(app, slug: str, subject: str) -> bytes:
     with app.state.sessions() as db:
         hub = db.scalar(select(Hub).where(Hub.slug == slug))
         return plan_file(db, current_plan(db, hub), f"calendars/specialists/{subject}.ics").content
+
+
+def test_signing_out_or_a_new_password_ends_every_session(sqlite_url, make_app):
+    """A session is a signed cookie: a copy of it (another device, or a thief's) is turned away
+    once the account signs out, or its password changes; the one that changed it goes on."""
+    app, client = make_app(sqlite_url)
+    mine = Person(client, "coord@example.org")
+    copy = Person(client, None)
+    copy.cookies, copy.csrf = dict(mine.cookies), mine.csrf
+    assert copy.send("GET", "/hubs/example-hub").status_code == 200
+    assert mine.send("POST", "/logout", {"csrf": mine.csrf}).status_code == 303
+    assert copy.send("GET", "/hubs/example-hub").status_code == 303  # the copy is out too
+
+    mine, other_device = Person(client, "coord@example.org"), Person(client, "coord@example.org")
+    new = PASSWORD + " renewed"
+    r = mine.send("POST", "/account", {"csrf": mine.csrf, "current": PASSWORD, "new": new, "again": new})
+    assert r.status_code == 200 and "hubplan_session" in r.cookies
+    mine.cookies.update(r.cookies)
+    assert mine.send("GET", "/hubs/example-hub").status_code == 200
+    assert other_device.send("GET", "/hubs/example-hub").status_code == 303

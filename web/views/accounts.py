@@ -13,6 +13,7 @@ from web.auth import (
     Viewer,
     client_address,
     database,
+    end_sessions,
     hash_password,
     password_problem,
     sign_in,
@@ -89,8 +90,10 @@ def _login_page(request: Request, viewer: Viewer, status_code: int, next: str, e
 
 
 @router.post("/logout")
-def logout(request: Request, viewer: Viewer = Depends(SIGNED_IN)):
-    sign_out(request)
+def logout(request: Request, viewer: Viewer = Depends(SIGNED_IN), db: Session = Depends(database)):
+    """Signing out ends every session of the account, on every device (`web.auth.end_sessions`)."""
+    sign_out(request, db.get(User, viewer.user.id))
+    db.commit()
     return RedirectResponse("/", status_code=303)
 
 
@@ -127,7 +130,9 @@ def change_password(
             request, viewer, "account.html", status_code=400, title="Your account", error=error, done=False
         )
     user.password_hash, user.password_chosen = hash_password(new), True
+    end_sessions(user)  # any other session, perhaps someone else's, ends; this one goes on
     db.commit()
+    sign_in(request, user)
     return render(request, viewer, "account.html", title="Your account", error="", done=True)
 
 

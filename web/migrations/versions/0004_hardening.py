@@ -1,5 +1,6 @@
-"""Failed sign-ins, for throttling guesses per account and per address; a version counter on
-hubs and the uploads held when it shows that someone else saved first.
+"""Failed sign-ins, for throttling guesses per account and per address; each account's session
+epoch, raised to end its sessions; a version counter on hubs and the uploads held when it
+shows that someone else saved first.
 
 Revision ID: 0004
 Revises: 0003
@@ -26,6 +27,8 @@ def upgrade() -> None:
     )
     for column in ("email", "address", "at"):
         op.create_index(f"ix_login_attempts_{column}", "login_attempts", [column])
+    with op.batch_alter_table("users") as users:
+        users.add_column(sa.Column("session_epoch", sa.Integer(), nullable=False, server_default="0"))
     with op.batch_alter_table("hubs") as hubs:
         hubs.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
     op.create_table(
@@ -46,6 +49,8 @@ def downgrade() -> None:
     op.drop_table("held_uploads")
     with op.batch_alter_table("hubs") as hubs:
         hubs.drop_column("version")
+    with op.batch_alter_table("users") as users:
+        users.drop_column("session_epoch")
     for column in ("email", "address", "at"):
         op.drop_index(f"ix_login_attempts_{column}", "login_attempts")
     op.drop_table("login_attempts")
