@@ -22,7 +22,7 @@ from models.load import InstanceError, load_instance, parse_instance
 from models.yamlstyle import instance_yaml
 from web.db import utcnow
 from web.diff import version_changes
-from web.locking import UNCHECKED, Seen, claim
+from web.locking import UNCHECKED, Seen, claim, latest_version
 from web.tables import Hub, HubVersion, User
 from web.upload_checks import content_problem
 
@@ -105,12 +105,6 @@ def _parsed(version_id: int, text: str) -> Instance:
 def instance_of(version: HubVersion) -> Instance:
     """A stored version's instance (parsed once per version and process)."""
     return _parsed(version.id, version.instance_yaml)
-
-
-def latest_version(db: Session, hub: Hub) -> HubVersion | None:
-    return db.scalar(
-        select(HubVersion).where(HubVersion.hub_id == hub.id).order_by(HubVersion.number.desc()).limit(1)
-    )
 
 
 def add_version(

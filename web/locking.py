@@ -65,11 +65,16 @@ def claim(db: Session, hub: Hub, seen: Seen) -> None:
         raise last_change(db, db.get(Hub, hub.id, populate_existing=True)) from None
 
 
-def last_change(db: Session, hub: Hub) -> Conflict:
-    """Who made the hub's newest version, and when."""
-    version = db.scalar(
+def latest_version(db: Session, hub: Hub) -> HubVersion | None:
+    """The hub's newest version: what a change is made on top of."""
+    return db.scalar(
         select(HubVersion).where(HubVersion.hub_id == hub.id).order_by(HubVersion.number.desc()).limit(1)
     )
+
+
+def last_change(db: Session, hub: Hub) -> Conflict:
+    """Who made the hub's newest version, and when."""
+    version = latest_version(db, hub)
     if version is None:
         return Conflict("Someone", None, "changed this hub")
     author = db.get(User, version.uploaded_by) if version.uploaded_by else None

@@ -79,7 +79,9 @@ def test_the_second_upload_is_told_who_and_when_and_saves_on_top(database_url, m
     with app.state.sessions() as db:
         v2 = db.scalar(select(HubVersion).where(HubVersion.number == 2))
         assert told.group(1) == f"{v2.created_at:%H:%M:%S}" and told.group(2) == f"{v2.created_at:%d %b %Y}"
-        assert db.scalar(select(func.max(HubVersion.number)).where(HubVersion.hub_id == v2.hub_id)) == 2  # Jo's only
+        assert (
+            db.scalar(select(func.max(HubVersion.number)).where(HubVersion.hub_id == v2.hub_id)) == 2
+        )  # Jo's only
         held = db.scalar(select(HeldUpload))
         assert held is not None and held.source_name == "sam.yaml"
     assert "Oakfield Academy (renamed by Sam)" in second.text  # what Sam's file changes from version 2
