@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Set-up and everyday tasks with nothing but python3: `python3 tasks.py demo|test|bench`.
+"""Set-up and everyday tasks with nothing but python3: `python3 tasks.py demo|test|bench|serve`.
 
 Builds `.venv` on first use (and again when pyproject.toml changes), installs hubplan
-with its test dependencies into it, then runs the task there.
+with its test dependencies and both optional extras (Dask, CalDAV) into it, then runs the
+task there.
 """
 
 from __future__ import annotations
@@ -36,14 +37,17 @@ def setup() -> None:
     if not PY.exists():
         print(f"creating {VENV}", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", ".[test]")
+    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", ".[test,dask,caldav]")
     STAMP.write_text(want)
 
 
-# Debian packages the tests use: headless Chromium renders report.html, and libical
-# (through GObject introspection, with Debian's own python3) checks every calendar file.
+# Debian packages the tests use: headless Chromium renders report.html and drives the
+# workspace's browser tests (Playwright, never its own browser downloads); libical (through
+# GObject introspection, with Debian's own python3) checks every calendar file; the
+# workspace's tests start a PostgreSQL server of their own.
 SYSTEM_PACKAGES = {
     "chromium": Path("/usr/bin/chromium"),
+    "postgresql": Path("/usr/lib/postgresql"),
     "gir1.2-ical-3.0": Path("/usr/lib/x86_64-linux-gnu/girepository-1.0/ICal-3.0.typelib"),
     "python3-gi": Path("/usr/lib/python3/dist-packages/gi"),
 }
@@ -104,7 +108,14 @@ def bench() -> None:
     run(PY, "benchmarks/bench_solve.py", *sys.argv[2:])
 
 
-TASKS = {"demo": demo, "test": test, "bench": bench}
+def serve() -> None:
+    """The workspace on 127.0.0.1:8000: a new SQLite database (hubplan-workspace.db) gets the
+    bundled hubs and a first admin, whose password is printed once."""
+    setup()
+    run(BIN / "hubplan", "serve", *sys.argv[2:])
+
+
+TASKS = {"demo": demo, "test": test, "bench": bench, "serve": serve}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in TASKS:

@@ -17,12 +17,16 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     field_validator,
     model_validator,
 )
 
-from .programmes import KINDS, ProgrammeDef  # noqa: F401 - KINDS re-exported
+from .problems import quoted
 from .programmes import PROGRAMMES as BUILTIN_PROGRAMMES
+from .programmes import ProgrammeDef
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 SLOTS = ("am", "pm", "day")
@@ -45,10 +49,12 @@ def _not_reserved(value: str) -> str:
     return value
 
 
+ID_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 Id = Annotated[
     str,
     Field(
-        pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$",
+        pattern=ID_PATTERN,
         description="lowercase letters, digits and '-', at most 64 characters",
     ),
     AfterValidator(_not_reserved),
@@ -126,7 +132,7 @@ class Term(Strict):
 def _check_terms(terms: list[Term]) -> list[Term]:
     names = [t.name for t in terms]
     if len(set(names)) != len(names):
-        raise ValueError(f"each term name may appear once, got {names}")
+        raise ValueError(f"each term name may appear once, got {quoted(names)}")
     for a, b in zip(terms, terms[1:]):
         if b.start <= a.end:
             raise ValueError(f"term '{b.name}' starts ({b.start}) before '{a.name}' ends ({a.end})")
@@ -213,7 +219,7 @@ class Commitment(Strict):
 class Person(Strict):
     id: Id
     name: Text
-    email: Annotated[str, Field(max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
+    email: Annotated[str, Field(max_length=200, pattern=EMAIL_PATTERN)] | None = None
     school: Id
     unavailable: list[DateOrRange] = []
     commitments: list[Commitment] = []
@@ -255,7 +261,9 @@ class Teacher(Person):
         if self.release_days is not None:
             extra = [d for d in self.release_days if d not in self.works]
             if extra:
-                raise ValueError(f"release_days {extra} are not days this teacher works ({self.works})")
+                raise ValueError(
+                    f"release_days {quoted(extra)} are not days this teacher works ({quoted(self.works)})"
+                )
         return self
 
 
@@ -283,7 +291,22 @@ class WorkGroupSchool(Strict):
     headteacher: Id | None = None
 
 
-ParamValue = Union[float, tuple[float, float]]
+def _param_value(value: object, handler: ValidatorFunctionWrapHandler) -> float | tuple[float, float]:
+    """A parameter override: one message for a bad value, not one per form it might have had."""
+    try:
+        out = handler(value)
+    except ValidationError:
+        raise ValueError(f"{quoted(value)} is not a number or [min, max]") from None
+    lo, hi = out if isinstance(out, tuple) else (out, out)
+    said = f"[{lo:g}, {hi:g}]" if isinstance(out, tuple) else f"{lo:g}"
+    if hi < lo:
+        raise ValueError(f"{said} has max below min; swap them")
+    if lo < 0 or hi > 1000:
+        raise ValueError(f"{said}: numbers must lie between 0 and 1000")
+    return out
+
+
+ParamValue = Annotated[Union[float, tuple[float, float]], WrapValidator(_param_value)]
 
 
 class WorkGroup(Strict):
@@ -303,17 +326,6 @@ class WorkGroup(Strict):
         if self.from_ and self.to and self.to < self.from_:
             raise ValueError(f"'to' ({self.to}) is before 'from' ({self.from_})")
         return self
-
-    @field_validator("params")
-    @classmethod
-    def _ranges(cls, v: dict[str, ParamValue]) -> dict[str, ParamValue]:
-        for key, value in v.items():
-            if isinstance(value, tuple) and value[1] < value[0]:
-                raise ValueError(f"{key}: [min, max] has max below min")
-            lo = value[0] if isinstance(value, tuple) else value
-            if lo < 0 or (value[1] if isinstance(value, tuple) else value) > 1000:
-                raise ValueError(f"{key}: numbers must lie between 0 and 1000")
-        return v
 
 
 class Pin(Strict):

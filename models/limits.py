@@ -1,7 +1,7 @@
 """Bounds on one instance, enforced while the file is read and before pydantic sees it.
 
 England has about 40 Maths Hubs (DOMAIN.md) and a typical hub plans ~43 Work Groups with
-~265 schools, ~530 teachers and ~26 specialists (`scheduler/generate.py`), so every Work
+~265 schools, ~530 teachers and ~26 specialists (`scheduler/operations/generate`), so every Work
 Group in the country is ~1,700 of them, ~10,600 schools, ~21,000 teachers, ~1,000
 specialists: ~8.5 MB of YAML. The bounds are three to six times that, in round numbers:
 
@@ -36,11 +36,14 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path as FilePath
 from typing import Any
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.resolver import Resolver
+
+from .problems import InstanceError, file_error, quoted
 
 MAX_FILE_BYTES = 50 * 2**20
 MAX_DEPTH = 10
@@ -63,8 +66,8 @@ DATE_LISTS = frozenset({"closures", "unavailable", "prefer_dates", "half_term"})
 _YEAR = re.compile(r"\s*([+-]?\d+)-")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 SURROGATE = "contains a lone surrogate (\\ud800–\\udfff), which is not a character; remove it"
-NOT_FINITE = "not a finite number; write a number (no limit is null in [min, null])"
-FATAL = frozenset({SURROGATE, NOT_FINITE})  # problems that stop the checks: pydantic would crash
+NOT_FINITE = "is not a finite number; write a number (no limit is null in [min, null])"
+FATAL = (SURROGATE, NOT_FINITE)  # problems that stop the checks: pydantic would crash
 
 Path = tuple[Any, ...]
 Problem = tuple[str, str]
@@ -77,12 +80,6 @@ class LimitError(Exception):
     def __init__(self, path: str, message: str, more: list[Problem] | None = None):
         super().__init__(f"{path}: {message}" if path else message)
         self.problems: list[Problem] = [(path, message), *(more or [])]
-
-
-def one_line(text: str) -> str:
-    """`text` with what is not printable (line breaks, other controls, lone surrogates)
-    written as escapes, so that a problem echoing a user's value stays on one line."""
-    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def key_text(key: object) -> str:
@@ -105,6 +102,24 @@ def field_path(path: Path) -> str:
 
 
 # --------------------------------------------------------------------------- the bounds
+
+
+def limit_error(path: FilePath, exc: LimitError) -> InstanceError:
+    """A bound of models.limits crossed, as problems naming the field (or the file)."""
+    return InstanceError([(at, m) if at else ("", f"{path}: {m}") for at, m in exc.problems])
+
+
+def check_file(path: FilePath) -> None:
+    """InstanceError unless `path` is a file hubplan may read: there, readable, and within
+    the size models.limits allows (checked before a byte is read)."""
+    try:
+        check_file_size(path.stat().st_size)
+    except LimitError as exc:
+        raise limit_error(path, exc) from None
+    except FileNotFoundError:
+        raise file_error(path, "no such file") from None
+    except OSError as exc:
+        raise file_error(path, f"cannot be read ({exc.strerror})") from None
 
 
 def check_file_size(size: int) -> None:
@@ -146,7 +161,8 @@ def check_text(path: Path, text: str) -> None:
     """Raise LimitError for text longer than any field takes."""
     if len(text) > MAX_TEXT:
         raise LimitError(
-            field_path(path), f"{len(text):,} characters; text may be at most {MAX_TEXT:,} characters"
+            field_path(path),
+            f"{quoted(text)} is {len(text):,} characters long; text may be at most {MAX_TEXT:,} characters",
         )
 
 
@@ -189,8 +205,8 @@ def raw_problems(data: Any) -> list[Problem]:
         elif isinstance(value, list):
             check_items(path, len(value))
         elif isinstance(value, float) and not math.isfinite(value):
-            problems.append((field_path(path), NOT_FINITE))
-    if any(message in FATAL for _, message in problems):
+            problems.append((field_path(path), f"{value!r} {NOT_FINITE}"))
+    if any(message.endswith(FATAL) for _, message in problems):
         raise LimitError(*problems[0], problems[1:])
     return problems
 

@@ -36,11 +36,6 @@ def in_range(value: float, rng: Range) -> bool:
     return rng[0] <= value <= rng[1]
 
 
-def bound_text(x: float) -> str:
-    """A bound as a message says it."""
-    return "no limit" if x >= INF else f"{x:g}"
-
-
 def range_text(rng: Range) -> str:
     """'3', '2–4' or 'at least 4'."""
     lo, hi = rng

@@ -276,8 +276,10 @@ def test_ids_that_cannot_name_a_file_are_refused(ident, part, example_raw):
     raw[part][0]["id"] = ident
     found = dict(problems_of(raw))
     message = found.get(f"{part}[0].id", "")
-    expected = "device name on Windows" if ident in RESERVED else "ids use lowercase letters, digits and '-'"
-    assert expected in message, found
+    expected = (
+        "device name on Windows" if ident in RESERVED else "is not an id (lowercase letters, digits and '-')"
+    )
+    assert expected in message and f"'{ident}'" in message, found
 
 
 def test_hub_is_reserved_for_work_groups(example_raw):
@@ -690,3 +692,57 @@ def test_the_input_hash_follows_the_input(tmp_path):
     before = input_sha256(folder)
     (folder / "Hub.csv").write_text("name\nB\n")
     assert input_sha256(folder) != before
+
+
+# --------------------------------------------------------------------------- version and extras
+
+
+def test_the_version_is_written_once(manifest_runs):
+    """pyproject.toml holds it; `--version` and the manifest read it from the installed metadata."""
+    written = re.search(r'^version = "([^"]+)"$', (ROOT / "pyproject.toml").read_text(), re.M)[1]
+    assert hubplan("--version").stdout == f"hubplan, version {written}\n"
+    assert json.loads((manifest_runs[0] / "manifest.json").read_text())["hubplan"] == written
+
+
+def hubplan_without(modules: tuple[str, ...], *args: str) -> subprocess.CompletedProcess:
+    """`hubplan ARGS` in a Python where importing any of `modules` fails, as when the optional
+    extra that brings them is not installed."""
+    code = (
+        "import runpy, sys\n"
+        f"for name in {modules!r}:\n    sys.modules[name] = None\n"
+        f"sys.argv = ['hubplan', *{list(args)!r}]\n"
+        f"runpy.run_path({CLI!r}, run_name='__main__')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+def test_batch_on_dask_without_the_extra_says_what_to_install(tmp_path):
+    out = tmp_path / "out"
+    args = (
+        "batch",
+        str(EXAMPLE),
+        "--out",
+        str(out),
+        "--executor",
+        "dask",
+        "--scheduler",
+        "tcp://127.0.0.1:1",
+    )
+    proc = hubplan_without(("dask", "distributed"), *args)
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines()[0] == (
+        "--executor dask needs Dask, an optional extra: pip install 'hubplan[dask]'"
+    )
+    assert not out.exists()
+    assert hubplan_without(("dask", "distributed"), "validate", str(EXAMPLE)).returncode == 0
+
+
+def test_publish_without_the_extra_says_what_to_install(earlier, tmp_path):
+    out = restore(tmp_path / "out", earlier)
+    proc = hubplan_without(("caldav",), "publish", str(out), "--url", "http://127.0.0.1:1/")
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        "hubplan publish: publishing needs the CalDAV client, an optional extra: pip install 'hubplan[caldav]'\n"
+    )

@@ -1,4 +1,4 @@
-"""Programmes as data (models/programmes.py): the built-ins unchanged, instance-defined
+"""Programmes as data (models/programmes/): the built-ins unchanged, instance-defined
 programmes solved and checked stream rule by stream rule, definitions that cannot mean
 anything named by field, and the Secondary Mastery Specialist programme (seed 004)."""
 
@@ -301,7 +301,8 @@ def _stream(r, kind="group", programme="maths-thinking-gcse"):
 BAD = {
     "unknown attendee role": (
         lambda r: _stream(r)["attendees"].append("parents"),
-        "programmes.maths-thinking-gcse.streams.group.attendees[1]: Input should be 'teachers', 'school-teachers'",
+        "programmes.maths-thinking-gcse.streams.group.attendees[1]: 'parents' is not an attendee role; use teachers, "
+        "school-teachers, headteachers or trainee",
     ),
     "unknown stream kind": (
         lambda r: r["programmes"]["maths-thinking-gcse"]["streams"].update(workshop={"slots": ["am"]}),
@@ -318,7 +319,7 @@ BAD = {
     ),
     "no allowed slots": (
         lambda r: _stream(r, "visit").update(slots=[]),
-        "programmes.maths-thinking-gcse.streams.visit.slots: a stream needs at least one allowed slot",
+        "programmes.maths-thinking-gcse.streams.visit.slots: [] allows no slot; a stream needs at least one",
     ),
     "name of a built-in": (
         lambda r: r["programmes"].update(sustaining=r["programmes"]["years-5-8-continuity"]),
@@ -338,7 +339,7 @@ BAD = {
     ),
     "visit held elsewhere": (
         lambda r: _stream(r, "visit").update(venue="wg-venue"),
-        "streams.visit.venue: a visit is held at the visited school",
+        "streams.visit.venue: 'wg-venue': a visit is held at the visited school",
     ),
     "unknown programme of a work group": (
         lambda r: r["work_groups"][4].update(programme="maths-thinking"),
@@ -346,7 +347,8 @@ BAD = {
     ),
     "parameter unknown to the programme": (
         lambda r: r["work_groups"][4].update(params={"group_days": 2}),
-        "work_groups[4].params.group_days: unknown parameter for maths-thinking-gcse; known: meeting_gap_days,",
+        "work_groups[4].params.group_days: unknown parameter 'group_days' for maths-thinking-gcse; known: "
+        "meeting_gap_days,",
     ),
     "whole numbers of sessions": (
         lambda r: r["work_groups"][4].update(params={"meetings": 4.5}),
@@ -355,7 +357,7 @@ BAD = {
     "support days that cannot add up": (
         lambda r: r["work_groups"][0].update(params={"support_days": 20}),
         "work_groups[0].params.support_days: group 2–4 days + 2 schools × 3–4 days make 8–12 days, which "
-        "cannot be 20–20 support days; change group_days, school_days or support_days",
+        "cannot be 20 support days; change group_days, school_days or support_days",
     ),
     "a year the programme has not": (
         lambda r: r["work_groups"][6].update(params={"year": 3}),
@@ -382,7 +384,8 @@ BAD = {
         lambda r: r["pinned"].append(
             {"work_group": "smp-lee-park", "kind": "central", "date": "2026-11-10", "slot": "day"}
         ),
-        "pinned[2].kind: central events are fixed already: list them under the Work Group's central_events",
+        "pinned[2].kind: 'central' cannot be pinned: central events are fixed already; list them under the "
+        "Work Group's central_events",
     ),
     "a specialist in year 2": (
         lambda r: r["specialists"][1].update(programme_year=2),
@@ -430,8 +433,8 @@ def test_central_events_are_on_their_dates_at_their_venues(pathways, sessions):
 def test_at_most_one_day_a_week_on_release_days(sessions):
     release = {"smp-kim-lowe": {"Tue", "Wed", "Thu"}, "smp-lee-park": {"Mon", "Tue"}}
     for wg, days in release.items():
-        ss = of(sessions, wg, "central") + of(sessions, wg, "development")
-        assert {s.date.strftime("%a") for s in ss} <= days
+        # Development days on release days; central events on the programme's dates.
+        assert {s.date.strftime("%a") for s in of(sessions, wg, "development")} <= days
         central = {week(s.date) for s in of(sessions, wg, "central")}
         by_week = defaultdict(float)
         for s in of(sessions, wg, "development"):
@@ -478,15 +481,27 @@ def test_central_events_block_the_trainee_elsewhere(pathways, sessions):
     assert solve(pinned, SolveOptions(time_limit=20)).status == "infeasible"
 
 
-def test_a_central_event_on_a_forbidden_date_is_explained(raw, tmp_path):
-    """A central event is fixed like a pin (R11): on a Friday Kim is not released, no plan."""
+def test_a_central_event_is_kept_on_any_weekday_but_not_when_the_trainee_is_away(raw, tmp_path):
+    """A central event is the programme's: on a Friday, which is not one of Kim's release
+    days, she still goes (R2 spares it); on a date she is unavailable, no plan, and the
+    explanation names the event, its date and what blocks it."""
     raw["work_groups"][6]["central_events"][2]["date"] = "2026-12-04"
-    path = tmp_path / "friday.yaml"
-    path.write_text(yaml.safe_dump(raw, sort_keys=False))
-    proc = hubplan("solve", str(path), "--out", str(tmp_path / "out"), "--time-limit", "20")
+    friday = tmp_path / "friday.yaml"
+    friday.write_text(yaml.safe_dump(raw, sort_keys=False))
+    proc = hubplan("solve", str(friday), "--out", str(tmp_path / "friday"), "--time-limit", "20")
+    assert proc.returncode == 0, proc.stdout
+    kim = next(t for t in raw["teachers"] if t["id"] == "kim-lowe")
+    kim["unavailable"] = ["2026-12-04"]
+    away = tmp_path / "away.yaml"
+    away.write_text(yaml.safe_dump(raw, sort_keys=False))
+    proc = hubplan("solve", str(away), "--out", str(tmp_path / "out"), "--time-limit", "20")
     assert proc.returncode == 1
     text = (tmp_path / "out" / "explanation.txt").read_text()
-    assert "R11" in text and "smp-kim-lowe" in text
+    assert (
+        "- R2: smp-kim-lowe's central event 'Online central event' on 2026-12-04, all day, online is "
+        "fixed by the programme and cannot be kept: Kim Lowe is unavailable." in text
+    )
+    assert "    - make Kim Lowe available on 2026-12-04 (teachers: kim-lowe, unavailable)" in text
 
 
 def _costs(solved) -> dict[tuple[str, str, str], dict]:

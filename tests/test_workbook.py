@@ -1,4 +1,4 @@
-"""The instance as a workbook (models.workbook) and costs.xlsx (scheduler.outputs.costs_xlsx).
+"""The instance as a workbook (models.workbook, read through models.load) and costs.xlsx (scheduler.outputs.costs_xlsx).
 
 Workbooks are made in the tests from the bundled instances (`instance_to_workbook`) and then
 edited cell by cell with openpyxl, as a coordinator would, so no binary file is checked in.
@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import re
+import stat
 import subprocess
 import sys
 import zipfile
@@ -45,7 +47,8 @@ from models.instance import (
     WorkGroupSchool,
 )
 from models.load import InstanceError, load_instance, parse_instance
-from models.workbook import (
+from models.workbook import instance_to_workbook, template_workbook, write_text, xlsx_bytes
+from models.workbook.columns import (
     BLACKOUTS,
     CENTRAL_EVENTS,
     COMMITMENTS,
@@ -59,13 +62,8 @@ from models.workbook import (
     VENUES,
     WORK_GROUP_COLUMNS,
     WORK_GROUP_SCHOOL_COLUMNS,
-    instance_to_workbook,
-    instance_yaml,
-    read_workbook,
-    template_workbook,
-    write_text,
-    xlsx_bytes,
 )
+from models.yamlstyle import instance_yaml
 from scheduler.core.problem import Problem
 from scheduler.core.solve import SolveOptions, solve
 from scheduler.outputs.costs import FUNDING, TOTAL, cost_lines
@@ -131,7 +129,7 @@ def set_cell(sheet: str, row: int, name: str, value) -> Callable[[Workbook], Non
 
 def problems(path: Path) -> list[str]:
     with pytest.raises(InstanceError) as caught:
-        read_workbook(path)
+        load_instance(path)
     return str(caught.value).splitlines()
 
 
@@ -271,7 +269,7 @@ def test_blank_template_says_what_is_missing(tmp_path):
     path = tmp_path / "blank.xlsx"
     path.write_bytes(template_workbook())
     found = problems(path)
-    assert "Hub row 2, column value: Field required" in found  # the plan's name
+    assert "Hub row 2, column value: missing; this field is required" in found  # the plan's name
     assert any(p.startswith("Terms sheet: no rows give the hub's terms") for p in found)
     assert any(p.startswith("Schools sheet: ") for p in found)
 
@@ -284,7 +282,7 @@ def test_instance_workbook_instance_is_the_same(source, tmp_path):
     original = load_instance(source)
     path = tmp_path / "hub.xlsx"
     path.write_bytes(instance_to_workbook(original))
-    again = read_workbook(path)
+    again = load_instance(path)
     assert again.model_dump() == original.model_dump()
     written = tmp_path / "instance.yaml"
     written.write_text(instance_yaml(again, "hub.xlsx"))
@@ -295,7 +293,7 @@ def test_specialist_programme_fields_round_trip(tmp_path):
     original = with_extras(load_instance(FULL))
     path = tmp_path / "hub.xlsx"
     path.write_bytes(instance_to_workbook(original))
-    assert read_workbook(path).model_dump() == original.model_dump()
+    assert load_instance(path).model_dump() == original.model_dump()
     wb = opened(path.read_bytes())
     assert [r[:4] for r in wb["CentralEvents"].iter_rows(min_row=2, values_only=True)] == [
         ("smp-tom-hale", dt.datetime(2026, 11, 18), "day", "civic-centre"),
@@ -437,20 +435,14 @@ def test_misspelt_oakfield_in_a_small_workbook(full_book, tmp_path):
 
 def test_bad_date_in_terms_names_row_and_column(hub_book, tmp_path):
     path = edited(hub_book, tmp_path, set_cell("Terms", 3, "start", "2027-02-30"))
-    assert problems(path) == [
-        "Terms row 3, column start: Input should be a valid date or datetime, day value is outside expected "
-        "range; write dates as YYYY-MM-DD"
-    ]
+    assert problems(path) == ["Terms row 3, column start: '2027-02-30' is not a date"]
 
 
 def test_a_shared_calendar_is_reported_once_for_all_its_schools(hub_book, tmp_path):
     ws = opened(hub_book)["Terms"]
     row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "benwell-dene")
     found = problems(edited(hub_book, tmp_path, set_cell("Terms", row, "end", "2026-13-01")))
-    assert found == [
-        f"Terms row {row}, column end: Input should be a valid date or datetime, month value is outside "
-        "expected range of 1-12; write dates as YYYY-MM-DD"
-    ]
+    assert found == [f"Terms row {row}, column end: '2026-13-01' is not a date"]
 
 
 def test_every_problem_is_listed_in_sheet_order(hub_book, tmp_path):
@@ -468,7 +460,145 @@ def test_every_problem_is_listed_in_sheet_order(hub_book, tmp_path):
         "WorkGroups row 2, column teachers",  # the teacher of row 3 is in that Work Group
         "Pinned row 2, column slot",
     ]
-    assert "should be 'mon'" in found[1] and "unknown school 'nowhere'" in found[2] and "nowhere" in found[3]
+    assert (
+        "'fryday' is not a weekday; use mon," in found[1]
+        and "unknown school 'nowhere'" in found[2]
+        and "nowhere" in found[3]
+    )
+
+
+def _hub_row(setting: str) -> int:
+    return [s.name for s in SETTINGS].index(setting) + 2
+
+
+# A bad value in a cell of each kind: (sheet, row, column, the value typed, and the problem
+# word for word, or its start: sheet, row and column, then the value quoted).
+BAD_CELLS = {
+    "weekday": (
+        "Specialists",
+        2,
+        "release_days",
+        "Tues, Fryday",
+        "Specialists row 2, column release_days: 'fryday' is not a weekday; use mon, tue, wed, thu or fri",
+    ),
+    "date": (
+        "Schools",
+        4,
+        "closures",
+        "2027-02-30",
+        "Schools row 4, column closures: '2027-02-30' is not a date",
+    ),
+    "id": (
+        "Teachers",
+        2,
+        "id",
+        "../../etc/passwd",
+        "Teachers row 2, column id: '../../etc/passwd' is not an id (lowercase letters, digits and '-')",
+    ),
+    "slot": (
+        "Pinned",
+        2,
+        "slot",
+        "morning",
+        "Pinned row 2, column slot: 'morning' is not a slot; use am, pm or day",
+    ),
+    "date of a range": (
+        "Blackouts",
+        2,
+        "to",
+        "2027-13-01",
+        "Blackouts row 2, column to: '2027-13-01' is not a date",
+    ),
+    "date column": ("WorkGroups", 2, "from", "2026-11-31", "WorkGroups row 2, column from: '2026-11-31'"),
+    "phase": ("Schools", 2, "phase", "middle", "Schools row 2, column phase: 'middle' is not a phase"),
+    "role": ("Teachers", 2, "role", "boss", "Teachers row 2, column role: 'boss' is not a role"),
+    "programme": (
+        "WorkGroups",
+        2,
+        "programme",
+        "secondary-dev",
+        "WorkGroups row 2, column programme: unknown programme 'secondary-dev'",
+    ),
+    "kind": ("Pinned", 2, "kind", "party", "Pinned row 2, column kind: 'party' is not a session kind"),
+    "term": ("Terms", 2, "term", "winter", "Terms row 2, column term: 'winter' is not a term"),
+    "commitment slot": (
+        "Commitments",
+        2,
+        "slot",
+        "eve",
+        "Commitments row 2, column slot: 'eve' is not a slot",
+    ),
+    "e-mail": (
+        "Specialists",
+        2,
+        "email",
+        "jo at example.org",
+        "Specialists row 2, column email: 'jo at example.org'",
+    ),
+    "number too small": (
+        "Schools",
+        2,
+        "capacity",
+        0,
+        "Schools row 2, column capacity: 0 is too small; use 1 or more",
+    ),
+    "number too large": (
+        "Schools",
+        2,
+        "lat",
+        91.5,
+        "Schools row 2, column lat: 91.5 is too large; use 90 or less",
+    ),
+    "not a number": (
+        "Teachers",
+        2,
+        "max_release_days",
+        "six",
+        "Teachers row 2, column max_release_days: 'six' is not a number",
+    ),
+    "boolean": (
+        "Specialists",
+        2,
+        "sle",
+        "maybe",
+        "Specialists row 2, column sle: 'maybe' is not true or false",
+    ),
+    "parameter": (
+        "WorkGroups",
+        2,
+        "params",
+        "group_days=4..2",
+        "WorkGroups row 2, column params (group_days): [4, 2] has max below min; swap them",
+    ),
+    "hub setting": (
+        "Hub",
+        _hub_row("max_same_day_km"),
+        "value",
+        0,
+        f"Hub row {_hub_row('max_same_day_km')}, column value: 0 is too small; use more than 0",
+    ),
+    "unknown school": (
+        "Teachers",
+        2,
+        "school",
+        "oakfeild",
+        "Teachers row 2, column school: unknown school 'oakfeild'",
+    ),
+    "unknown specialist": (
+        "WorkGroups",
+        2,
+        "specialist",
+        "sam-jone",
+        "WorkGroups row 2, column specialist: unknown specialist 'sam-jone'; did you mean 'sam-jones'?",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CELLS))
+def test_every_cell_problem_names_sheet_row_column_and_quotes_the_value(case, full_book, tmp_path):
+    sheet, row, name, value, said = BAD_CELLS[case]
+    found = problems(edited(full_book, tmp_path, set_cell(sheet, row, name, value)))
+    assert any(p.startswith(said) for p in found), found
 
 
 def test_unknown_sheets_columns_and_settings_are_named_with_a_suggestion(full_book, tmp_path):
@@ -480,7 +610,9 @@ def test_unknown_sheets_columns_and_settings_are_named_with_a_suggestion(full_bo
     found = problems(edited(full_book, tmp_path, edit))
     assert "Hub row 2, column setting: unknown setting 'nmae'; did you mean 'name'?" in found
     assert any(
-        p.startswith("Schools row 1, column prefer_day: unknown column; did you mean 'prefer_days'?")
+        p.startswith(
+            "Schools row 1, column prefer_day: unknown column 'prefer_day'; did you mean 'prefer_days'?"
+        )
         for p in found
     )
     assert any(p.startswith("sheet 'Pined': not a hubplan sheet; did you mean 'Pinned'?") for p in found)
@@ -495,11 +627,11 @@ def test_rows_that_name_what_does_not_exist(full_book, tmp_path):
 
     found = problems(edited(full_book, tmp_path, edit))
     assert (
-        "Hub row 4, column value: 'jo-red' is not a specialist id; did you mean 'jo-reed'?; add them to specialists"
+        "Hub row 4, column value: 'jo-red' is not a specialist id; add them to specialists; did you mean 'jo-reed'?"
         in found
     )
     assert (
-        "Schools row 4, column calendar: unknown calendar 'oakfeld'; did you mean 'oakfield'?; name one of the Terms sheet"
+        "Schools row 4, column calendar: unknown calendar 'oakfeld'; name one of the Terms sheet; did you mean 'oakfield'?"
         in found
     )
     assert "Blackouts row 2, column school: unknown school 'oakfeld'; did you mean 'oakfield'?" in found
@@ -514,14 +646,14 @@ def test_work_group_columns_once_and_rows_that_continue(full_book, tmp_path):
         for row in (3, 5, 6):
             set_cell("WorkGroups", row, "work_group", None)(wb)
 
-    again = read_workbook(edited(full_book, tmp_path, blank_ids))
+    again = load_instance(edited(full_book, tmp_path, blank_ids))
     assert again.model_dump() == load_instance(FULL).model_dump()
     found = problems(
         edited(full_book, tmp_path, set_cell("WorkGroups", 5, "programme", "sustaining"), "b.xlsx")
     )
     assert found == [
-        "WorkGroups row 5, column programme: differs from row 4, this Work Group's first row; fill its "
-        "Work Group columns there only, or repeat them exactly"
+        "WorkGroups row 5, column programme: 'sustaining' differs from 'primary-development' on row 4, this "
+        "Work Group's first row; fill its Work Group columns there only, or repeat them exactly"
     ]
 
 
@@ -536,7 +668,7 @@ def test_cells_are_read_as_people_type_them(full_book, tmp_path):
         set_cell("WorkGroups", 2, "params", "group_days = 2..3;support_days:9")(wb)
         set_cell("Schools", 2, "capacity", "2")(wb)
 
-    inst = read_workbook(edited(full_book, tmp_path, edit))
+    inst = load_instance(edited(full_book, tmp_path, edit))
     alex, bea = inst.teachers[0], inst.teachers[1]
     assert alex.works == ["mon", "tue", "wed", "thu"] and alex.release_days == ["tue"]
     assert bea.works == []
@@ -575,7 +707,7 @@ def test_a_params_problem_names_the_parameter(full_book, tmp_path):
 
 def test_csv_folder_import(full_book, tmp_path):
     folder = as_csv_folder(full_book, tmp_path / "hub")
-    assert read_workbook(folder).model_dump() == load_instance(FULL).model_dump()
+    assert load_instance(folder).model_dump() == load_instance(FULL).model_dump()
     assert load_instance(folder).model_dump() == load_instance(FULL).model_dump()
 
 
@@ -590,7 +722,19 @@ def test_csv_folder_problems_name_the_row(full_book, tmp_path):
     (folder / "Notes.csv").unlink()
     (folder / "Teachers.csv").write_bytes("id,name\nzoë,Zoë\n".encode("latin-1"))
     with pytest.raises(InstanceError, match="Teachers.csv: not UTF-8 text; save it as 'CSV UTF-8'"):
-        read_workbook(folder)
+        load_instance(folder)
+
+
+def test_a_csv_row_longer_than_its_header_names_the_stray_cell(full_book, tmp_path):
+    folder = as_csv_folder(full_book, tmp_path / "hub")
+    lines = (folder / "Schools.csv").read_text(encoding="utf-8-sig").splitlines()
+    width = len(next(csv.reader(lines[:1])))
+    lines[2] += ",Year 11 mocks"
+    (folder / "Schools.csv").write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    column = openpyxl.utils.get_column_letter(width + 1)
+    assert problems(folder) == [
+        f"Schools row 1, column {column}: values under a blank header ('Year 11 mocks' on row 3); name the column"
+    ]
 
 
 def test_load_instance_dispatches_on_workbooks(hub_book, tmp_path):
@@ -636,7 +780,7 @@ def test_hostile_names_round_trip_as_text(tmp_path):
     path = tmp_path / "hub.xlsx"
     path.write_bytes(book)
     assert opened(book)["Schools"]["B2"].data_type == "s"
-    assert read_workbook(path).model_dump() == inst.model_dump()
+    assert load_instance(path).model_dump() == inst.model_dump()
 
 
 # ---------------------------------------------------------------------------- costs.xlsx
@@ -729,6 +873,27 @@ def test_cli_template_and_import(tmp_path):
     proc = hubplan("import", "hub.xlsx", "-o", "instance.yaml", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert load_instance(tmp_path / "instance.yaml").model_dump() == load_instance(FULL).model_dump()
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_template_and_import_files_follow_the_umask(umask, mode, tmp_path):
+    """As every other output: the umask decides who may read them, not hubplan."""
+
+    def run(*args: str) -> None:
+        proc = subprocess.run(
+            [sys.executable, str(ROOT / "cli.py"), *args],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            preexec_fn=lambda: os.umask(umask),
+        )
+        assert proc.returncode == 0, proc.stderr
+
+    run("template", "-o", "blank.xlsx")
+    run("template", "--from", str(FULL), "-o", "hub.xlsx")
+    run("import", "hub.xlsx", "-o", "instance.yaml")
+    for name in ("blank.xlsx", "hub.xlsx", "instance.yaml"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == mode, name
 
 
 def test_cli_import_lists_every_problem_and_writes_nothing(hub_book, tmp_path):

@@ -6,6 +6,7 @@ decomposed solve and the workspace ask it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -46,17 +47,7 @@ class Checked:
         base = self.planned(s)
         if base is None:
             return None
-        return Activity(
-            base.key,
-            base.wg,
-            base.kind,
-            base.school,
-            s.venue,
-            s.specialist,
-            s.teachers,
-            base.slots,
-            base.dates,
-        )
+        return dataclasses.replace(base, venue=s.venue, leader=s.specialist, teachers=s.teachers)
 
     def sessions_with_activity(self) -> list[tuple[Session, Activity]]:
         """Each readable session with its activity, in date order (computed once)."""

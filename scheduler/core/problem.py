@@ -83,6 +83,22 @@ class Activity:
     teachers: tuple[str, ...]
     slots: tuple[str, ...]
     dates: frozenset[dt.date] | None = None  # only these dates (a central event's), else any
+    what: str = ""  # a central event's name, as its `what` says
+    online: bool = False  # a central event without a venue, attended from the trainee's school
+
+    @property
+    def fixed(self) -> bool:
+        """A central event: its date is the programme's, not the hub's choice."""
+        return self.dates is not None
+
+    @property
+    def event(self) -> tuple[dt.date, str, str | None, str] | None:
+        """Which central event this is, the same for every trainee at it: (date, slot, venue
+        (None online), what). One event serves the whole cohort, so it takes its venue's
+        capacity once however many trainees attend (R3)."""
+        if self.dates is None:
+            return None
+        return (min(self.dates), self.slots[0], None if self.online else self.venue, self.what)
 
     @cached_property  # asked for per candidate while a model is built
     def attendees(self) -> tuple[str, ...]:
@@ -375,6 +391,8 @@ class _Cast:
             teachers=tuple(dict.fromkeys(named)),
             slots=(event.slot,) if event is not None else stream.slots,
             dates=frozenset({event.date}) if event is not None else None,
+            what=event.what if event is not None else "",
+            online=event is not None and event.venue is None,
         )
 
     def central(self, stream: Stream, w: WorkGroup) -> list[Activity]:

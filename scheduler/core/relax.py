@@ -122,6 +122,14 @@ def free_dates(p: Problem, pid: str, days: list[dt.date]) -> Relaxation:
     )
 
 
+def move_commitments(p: Problem, pid: str, days: list[dt.date]) -> Relaxation:
+    gone = set(days)
+    return Relaxation(
+        f"move {p.people[pid].name}'s commitments off {day_span(days)} ({_field(p, pid)}, commitments)",
+        lambda q: _person(q, pid, busy=frozenset(x for x in q.people[pid].busy if x[0] not in gone)),
+    )
+
+
 def release_more(p: Problem, people: list[str], days: list[dt.date] | None = None) -> list[Relaxation]:
     """More release days for each person who has fewer than every weekday they work; with
     `days`, also their unavailable dates among those."""

@@ -206,10 +206,15 @@ def run_local(jobs: Sequence[BatchJob], processes: int, on_done: OnDone) -> list
 
 def connect_dask(address: str | None):
     """A `dask.distributed.Client` of the scheduler at `address`, or BatchError in one line."""
+    try:  # the optional extra hubplan[dask], imported only for a Dask run
+        from dask.distributed import Client
+        from distributed.comm.addressing import get_address_host_port, parse_address
+    except ModuleNotFoundError:
+        raise BatchError(
+            "--executor dask needs Dask, an optional extra: pip install 'hubplan[dask]'"
+        ) from None
     if not address:
         raise BatchError("--executor dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
-    from dask.distributed import Client
-    from distributed.comm.addressing import get_address_host_port, parse_address
 
     try:
         # A malformed address is refused here: a Client that fails on one hangs in __del__.

@@ -34,13 +34,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-import caldav
 import icalendar
-from caldav.elements import dav
-from caldav.lib.error import AuthorizationError, DAVError
-from caldav.response import DAVResponse
 
 from models.text import clean_text
+
+try:  # the optional extra hubplan[caldav]: only publishing needs it, and says so without it
+    import caldav
+    from caldav.elements import dav
+    from caldav.lib.error import AuthorizationError, DAVError
+    from caldav.response import DAVResponse
+except ModuleNotFoundError:
+    caldav = None
 
 FEED_FOLDERS = ("specialists", "teachers", "schools", "work-groups")
 FEED_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -49,6 +53,7 @@ CALENDAR_PROPERTIES = ("PRODID", "VERSION", "CALSCALE")  # copied from the feed 
 DEFAULT_TIMEOUT = 30.0
 ICAL_TYPE = "text/calendar; charset=utf-8"
 EXIT_OK, EXIT_REJECTED = 0, 1  # and 2 (PublishError) for invalid input, as every command
+NO_CALDAV = "publishing needs the CalDAV client, an optional extra: pip install 'hubplan[caldav]'"
 
 
 class PublishError(Exception):
@@ -426,6 +431,8 @@ def publish(
     summary instead, and the rest are still published. `progress(done, total)` is called
     after each calendar.
     """
+    if caldav is None:
+        raise PublishError(NO_CALDAV)
     feeds = read_feeds(out_dir)
     check_url(url)
     principal = _connect(url, username, password, timeout)

@@ -16,6 +16,9 @@ Decisions, so that the feeds are safe to publish and stable to subscribe to:
   the session's leader with ``CN`` set to their name and their own e-mail address if the
   instance gives one, otherwise the placeholder ``mailto:noreply@hubplan.invalid``: an address
   is never invented from a person's id.
+- **Central events** of the Specialist programme are the programme's, one event for the whole
+  cohort: SUMMARY is the event's ``what``, LOCATION its venue's name (``Online`` for an
+  online event), ORGANIZER the hub (its name, the no-reply address), never the trainee.
 - **Deterministic bytes.** DTSTAMP and LAST-MODIFIED come from the plan (midnight UTC of the
   earliest session, or 2000-01-01), never the clock; events are sorted by date, slot and id.
 - **Re-planning.** ``sequences`` gives a session's SEQUENCE (default 0) and ``cancelled``
@@ -37,6 +40,7 @@ from icalendar import Calendar, Event, Timezone, vCalAddress
 from models.instance import Commitment, Instance, Person
 from models.text import clean_text
 from scheduler.core.plan import Plan, Session
+from scheduler.outputs.events import CentralEvents
 
 PRODID = "-//hubplan//hubplan 0.1//EN"
 TZID = "Europe/London"
@@ -110,6 +114,7 @@ class _Writer:
         self.schools = {s.id: s for s in instance.schools}
         self.people: dict[str, Person] = {p.id: p for p in (*instance.specialists, *instance.teachers)}
         self.work_groups = {w.id: w for w in instance.work_groups}
+        self.central = CentralEvents.of(instance)
 
     def school_name(self, school_id: str | None) -> str:
         school = self.schools.get(school_id or "")
@@ -126,10 +131,11 @@ class _Writer:
     def organizer(self, person_id: str) -> vCalAddress:
         person = self.people.get(person_id)
         email = clean_text(person.email) if person and person.email else ""
-        address = vCalAddress(f"mailto:{email}" if email else NO_REPLY)
-        # A parameter value may not hold a double quote (RFC 5545 3.1).
-        address.params["CN"] = self.person_name(person_id).replace('"', "'") or "hubplan"
-        return address
+        return _address(f"mailto:{email}" if email else NO_REPLY, self.person_name(person_id))
+
+    def hub(self) -> vCalAddress:
+        """The hub, organiser of what no one person leads (central events)."""
+        return _address(NO_REPLY, clean_text(self.instance.hub.name))
 
     def summary(self, s: Session) -> str:
         group = self.group_name(s.work_group)
@@ -138,10 +144,9 @@ class _Writer:
         return f"{KIND_TITLES.get(s.kind, clean_text(s.kind).capitalize())} – {group}"
 
     def description(self, s: Session) -> str:
-        lines = [
-            f"Work Group: {self.group_name(s.work_group)}",
-            f"Led by: {self.person_name(s.specialist)}",
-        ]
+        lines = [f"Work Group: {self.group_name(s.work_group)}"]
+        if s.kind != "central":  # the programme runs a central event, not its trainee
+            lines.append(f"Led by: {self.person_name(s.specialist)}")
         teachers = sorted(self.person_name(t) for t in s.teachers)
         lines.append(f"Attending: {', '.join(teachers) if teachers else 'no teachers'}")
         if s.kind == "visit" and s.school and s.school != s.venue:
@@ -173,18 +178,21 @@ class _Writer:
 
     def session(self, s: Session, cancelled: bool = False) -> _Item:
         uid = session_uid(self.instance.name, s)
+        central = self.central.event(s)
         event = self._base(
             uid,
             s.date,
             s.slot,
-            self.summary(s),
+            clean_text(central.what) if central else self.summary(s),
             "CANCELLED" if cancelled else "CONFIRMED",
             self.sequences.get(s.id, 0) if s.id else 0,
             _utc(s.modified),
         )
-        event.add("location", self.school_name(s.venue))
+        event.add(
+            "location", clean_text(self.central.where(central)) if central else self.school_name(s.venue)
+        )
         event.add("description", self.description(s))
-        event.add("organizer", self.organizer(s.specialist))
+        event.add("organizer", self.hub() if central else self.organizer(s.specialist))
         event.add("categories", [clean_text(s.kind)])
         return _Item((s.date, SLOT_ORDER.get(s.slot, 3), s.id, uid), event)
 
@@ -194,6 +202,13 @@ class _Writer:
         event.add("organizer", self.organizer(person_id))
         event.add("categories", ["commitment"])
         return _Item((c.date, SLOT_ORDER.get(c.slot, 3), "", uid), event)
+
+
+def _address(uri: str, name: str) -> vCalAddress:
+    address = vCalAddress(uri)
+    # A parameter value may not hold a double quote (RFC 5545 3.1).
+    address.params["CN"] = name.replace('"', "'") or "hubplan"
+    return address
 
 
 def _utc(stamp: str | None) -> dt.datetime | None:
@@ -309,10 +324,11 @@ def calendar_files(
     by_person: dict[str, list[_Item]] = {}
     by_school: dict[str, list[_Item]] = {}
     by_group: dict[str, list[_Item]] = {}
+    again = writer.central.repeats(s for s, _ in sessions)  # a central event: once at its venue
     for s, item in sessions:
         for pid in {s.specialist, *s.teachers}:
             by_person.setdefault(pid, []).append(item)
-        hosts = {s.venue} | ({s.school} if s.school else set())
+        hosts = ({s.venue} if s not in again else set()) | ({s.school} if s.school else set())
         hosts |= {writer.people[t].school for t in s.teachers if t in writer.people}
         for sid in hosts:
             by_school.setdefault(sid, []).append(item)

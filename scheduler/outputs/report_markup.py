@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from html import escape
 
 from models.instance import Instance
+from scheduler.core.plan import Session
+from scheduler.outputs.events import CentralEvents
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -140,19 +142,32 @@ class Names:
     """Display names by id, and each Work Group's colour class, looked up in the inner loops."""
 
     people: dict[str, str]
-    schools: dict[str, str]
+    schools: dict[str, str]  # schools and venues
     wgs: dict[str, str]
     colour: dict[str, str]
     school_of: dict[str, str]
+    central: CentralEvents
 
     @classmethod
     def of(cls, inst: Instance) -> Names:
+        central = CentralEvents.of(inst)
         return cls(
             people={p.id: p.name for p in [*inst.specialists, *inst.teachers]},
-            schools={s.id: s.name for s in inst.schools},
+            schools=central.places,
             wgs={w.id: w.name or w.id for w in inst.work_groups},
             colour={w.id: f"w{i % len(PALETTE)}" for i, w in enumerate(inst.work_groups)},
             school_of={t.id: t.school for t in inst.teachers},
+            central=central,
+        )
+
+    def what_where(self, s: Session) -> str:
+        """What a session is and where: a central event in its own words, at its venue or
+        online; any other session by its kind, at its venue or visited school."""
+        event = self.central.event(s)
+        if event is None:
+            return f"{kind_text(s.kind)[1]} at {self.school(s.school or s.venue)}"
+        return (
+            f"{event.what}, online" if event.venue is None else f"{event.what} at {self.central.where(event)}"
         )
 
     def person(self, pid: str) -> str:

@@ -20,8 +20,13 @@ SCHOOL_HEAD = ("date", "slot", "kind", "Work Group", "leader", "where")
 def _involving(sessions: list[Session], names: Names) -> dict[str, list[Session]]:
     """school -> the sessions it hosts, is visited in or sends teachers to, in date order."""
     out: dict[str, list[Session]] = defaultdict(list)
+    again = names.central.repeats(sessions)  # a central event: once at its venue
     for s in sessions:
-        places = {s.venue, s.school, *(names.school_of.get(t) for t in s.teachers)}
+        places = {
+            s.venue if s not in again else None,
+            s.school,
+            *(names.school_of.get(t) for t in s.teachers),
+        }
         for sid in sorted(p for p in places if p):
             out[sid].append(s)
     return out
@@ -46,10 +51,7 @@ def _school_block(school: School, terms: list[Term], sessions: list[Session], na
                 [
                     day_text(s.date, False),
                     SLOT_LABEL.get(s.slot, s.slot),
-                    kind_text(s.kind)[1],
-                    names.wg(s.work_group),
-                    names.person(s.specialist),
-                    "here" if s.venue == school.id else names.school(s.venue),
+                    *_what_where(s, school, names),
                 ]
             )
             for s in ss
@@ -57,6 +59,16 @@ def _school_block(school: School, terms: list[Term], sessions: list[Session], na
         span = spans.get(term, term)
         tables.append(table(SCHOOL_HEAD, rows, caption=span, empty=f"{span}: no sessions"))
     return el("div", el("h3", school.name), *tables, class_="school")
+
+
+def _what_where(s: Session, school: School, names: Names) -> list[str]:
+    """The kind, Work Group, leader and place of a session; a central event in its own words,
+    run by the programme, at its venue (or online)."""
+    event = names.central.event(s)
+    if event is not None:
+        return [event.what, names.wg(s.work_group), "the programme", names.central.where(event)]
+    where = "here" if s.venue == school.id else names.school(s.venue)
+    return [kind_text(s.kind)[1], names.wg(s.work_group), names.person(s.specialist), where]
 
 
 def school_terms(inst: Instance, sessions: list[Session], names: Names) -> Html:

@@ -62,10 +62,9 @@ def school_weeks(instance: Instance) -> list[Week]:
 
 def _chip(s: Session, names: Names) -> Html:
     """A session on the year view: its kind's letter on its Work Group's colour."""
-    letter, what = kind_text(s.kind)
-    where = names.school(s.school or s.venue)
+    letter = kind_text(s.kind)[0]
     when = f"{day_text(s.date)} {SLOT_LABEL.get(s.slot, s.slot)}"
-    title = f"{when} · {names.wg(s.work_group)} · {what} at {where}"
+    title = f"{when} · {names.wg(s.work_group)} · {names.what_where(s)}"
     day = " d" if s.slot == "day" else ""
     return el("b", letter, class_=f"s {names.colour.get(s.work_group, OTHER_WG)}{day}", title=title)
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from models.units import Range, range_text
 from scheduler.core.model import Label
-from scheduler.core.problem import Activity, Problem, WorkGroupSpec
+from scheduler.core.problem import KIND_LABEL, Activity, PinSpec, Problem, WorkGroupSpec
 
 if TYPE_CHECKING:  # pragma: no cover
     from scheduler.core.checked import Checked
@@ -95,6 +95,22 @@ def who(label: Label, p: Problem) -> str | None:
 
 def when(label: Label) -> str:
     return f" in the {label.term} term" if label.term else ""
+
+
+SLOT_WORDS = {"am": "am", "pm": "pm", "day": "all day"}
+
+
+def event_name(p: Problem, act: Activity) -> str:
+    """ "smp-kim-lowe's central event 'Regional central event' on 2027-02-03, all day, at
+    Durham Conference Centre": the event, its date, slot and place."""
+    where = "online" if act.online else f"at {p.schools[act.venue].name}"
+    return f"{act.wg}'s central event '{act.what}' on {min(act.dates)}, {SLOT_WORDS[act.slots[0]]}, {where}"
+
+
+def pin_name(p: Problem, pin: PinSpec) -> str:
+    """ "pinned[2] (sd-tyneside group meeting on 2026-11-05 am)": the pin, its session, date and slot."""
+    to = f" to {p.schools[pin.school].name}" if pin.school and pin.school in p.schools else ""
+    return f"pinned[{pin.index}] ({pin.wg} {KIND_LABEL.get(pin.kind, pin.kind)}{to} on {pin.date} {pin.slot})"
 
 
 def range_or_unknown(rng: Range | None) -> str:

@@ -9,10 +9,23 @@ from typing import TYPE_CHECKING
 
 from models.units import days_text, units
 from scheduler.core.geo import haversine_km
-from scheduler.core.problem import Problem, WorkGroupSpec
-from scheduler.core.relax import Relaxation, raise_budget, raise_km, raise_weekly
+from scheduler.core.problem import PinSpec, Problem, WorkGroupSpec
+from scheduler.core.relax import Relaxation, drop_pin, move_pin, raise_budget, raise_km, raise_weekly
 from scheduler.core.rules.amounts import add_periods, check_periods, check_shape
-from scheduler.core.rules.base import Label, Rule, Violation, iso_week, stream_name, wg_names, when, who
+from scheduler.core.rules.base import (
+    Label,
+    Rule,
+    Violation,
+    activity,
+    event_name,
+    iso_week,
+    pin_name,
+    stream_name,
+    wg_names,
+    when,
+    who,
+)
+from scheduler.core.rules.where import candidate_slots
 
 if TYPE_CHECKING:  # pragma: no cover
     from scheduler.core.checked import Checked
@@ -172,7 +185,31 @@ class R11Pinned(Rule):
                     b.model.add(x == 0)
 
     def describe(self, label: Label, p: Problem) -> str:
-        return f"the pinned sessions of {', '.join(label.wgs)}"
+        """The pin or central event itself: its session, date and slot; what stands in its
+        way is told by the other rules of the clash."""
+        pin = self._pin(label, p)
+        if pin is not None:
+            return f"{pin_name(p, pin)} must stay as it is"
+        act = activity(p, label.act)
+        if act is not None and act.fixed:
+            return f"{event_name(p, act)} is fixed by the programme"
+        return f"the pinned sessions of {wg_names(label)}"
+
+    def relaxations(self, label: Label, p: Problem) -> list[Relaxation]:
+        """Move the pin to the nearest date the rules allow it, or remove it (a central event
+        stays: its date is the programme's)."""
+        pin = self._pin(label, p)
+        if pin is None:
+            return []
+        act = p.pin_activity(pin)
+        legal = candidate_slots(p, act) if act is not None else []
+        nearest = sorted(legal, key=lambda c: (abs((c[0] - pin.date).days), c))
+        moved = [move_pin(pin.index, *nearest[0])] if nearest else []
+        return moved + [drop_pin(p, pin.index)]
+
+    @staticmethod
+    def _pin(label: Label, p: Problem) -> PinSpec | None:
+        return next((x for x in p.pins if x.index == label.pin), None) if label.pin is not None else None
 
     def check(self, c: Checked) -> Iterator[Violation]:
         planned = {(s.work_group, s.kind, s.school, s.date, s.slot) for s in c.sessions}

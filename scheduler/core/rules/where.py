@@ -3,8 +3,11 @@
 Each of these rules narrows an activity's (date, slot)s (`allowed`): its `add` narrows
 them in the model before any variable exists, so the model has no variable where they
 forbid one, and `candidate_slots` asks the same three of one activity. `slot_reasons`
-says why they rule out one (date, slot): for `check`, explanations, pins and re-planning.
-R3 also posts its constraints between sessions (no one in two places, venue capacity).
+says why they rule out one (date, slot): for `check`, explanations, pins and re-planning;
+`date_obstacles` says it fact by fact over many (a school's closures, a blackout, someone's
+release days, unavailable dates, commitments), each in words and with the changes that take
+it away, for explanations that name only the reasons needed. R3 also posts its constraints
+between sessions (no one in two places, venue capacity, a central event's venue taken once).
 """
 
 from __future__ import annotations
@@ -12,17 +15,21 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from models.units import halves
-from scheduler.core.calendar import WEEKDAY_NAMES, Period, weekday_name
+from scheduler.core.calendar import WEEKDAY_NAMES, weekday_name
 from scheduler.core.model import Slots, window_slots
 from scheduler.core.problem import Activity, Problem, WorkGroupSpec
 from scheduler.core.relax import (
     Relaxation,
+    add_release_day,
     blackout_runs,
     day_span,
+    free_dates,
     lift_blackout,
+    move_commitments,
     release_more,
     shorter_blackouts,
     widen_window,
@@ -46,6 +53,19 @@ class WhereRule(Rule):
         """Why the rule rules out `act` on this date and slot (empty if it does not)."""
         return []
 
+    def obstacles(self, p: Problem, act: Activity, slots: Slots) -> Iterator[Obstacle]:
+        """The facts of the instance by which the rule rules out some of `slots` for `act`,
+        each with what it rules out: what `allowed` takes away, told fact by fact."""
+        return iter(())
+
+    def obstacle_words(self, p: Problem, key: tuple[str, ...], days: list[dt.date]) -> str:
+        """One of its obstacles in the user's words, as it stands on these dates."""
+        return self.title
+
+    def obstacle_relaxations(self, p: Problem, key: tuple[str, ...], days: list[dt.date]) -> list[Relaxation]:
+        """Changes to the instance that take one of its obstacles off these dates, smallest first."""
+        return []
+
     def add(self, b: Builder) -> None:
         b.narrow(self.allowed)
 
@@ -53,6 +73,47 @@ class WhereRule(Rule):
         for s, act in c.sessions_with_activity():
             for why in self.reasons(c.problem, act, s.date, s.slot):
                 yield Violation(self.id, f"{c.describe(s)}: {why}", s.work_group)
+
+
+@dataclass(frozen=True)
+class Obstacle:
+    """A fact of the instance that rules out (date, slot)s of an activity under R1–R3: one
+    school's closures, one blackout, one person's weekly release days, unavailable dates or
+    commitments, or the hub calendar itself (weekends aside: half-terms, holidays; that one
+    no one changes). Its `key` is the same for every activity it stands in the way of, so
+    facts with one cause are told as one; `blocks` is what it rules out of the slots asked
+    about (`date_obstacles`)."""
+
+    rule: str
+    key: tuple[str, ...]  # ('closures', school) | ('blackout', school, reason) | ('release', person) | …
+    blocks: frozenset[tuple[dt.date, str]]
+
+    @property
+    def removable(self) -> bool:
+        return self.key != CALENDAR
+
+    def days(self) -> list[dt.date]:
+        return sorted({day for day, _ in self.blocks})
+
+
+CALENDAR = ("calendar",)
+
+
+def _places(p: Problem, act: Activity) -> list[str]:
+    """The venue and the school of everyone attending, once each."""
+    return list(dict.fromkeys([act.venue, *(p.school_of(x) for x in act.attendees)]))
+
+
+def _whole_terms(p: Problem, days: Iterable[dt.date]) -> str:
+    """', the whole summer term' when the dates hold every school day of a hub term."""
+    held = set(days)
+    whole = [t.name for t in p.hub_terms if all(d in held for d in p.hub_days if d in t)]
+    return f", the whole {' and '.join(whole)} term{'s' if len(whole) > 1 else ''}" if whole else ""
+
+
+def _dates(days: list[dt.date], most: int = 4) -> str:
+    more = f" and {len(days) - most} more" if len(days) > most else ""
+    return ", ".join(map(str, days[:most])) + more
 
 
 class R1Calendar(WhereRule):
@@ -84,22 +145,41 @@ class R1Calendar(WhereRule):
         out = [] if wg.start <= day <= wg.end else [f"outside {wg.id}'s window {wg.start}..{wg.end}"]
         return out + list(dict.fromkeys(why for why, allowed in self.parts(p, act, wg) if day not in allowed))
 
+    def obstacles(self, p: Problem, act: Activity, slots: Slots) -> Iterator[Obstacle]:
+        """Each school's own closures (a hub school day it is shut), and the hub calendar."""
+        calendar: set[tuple[dt.date, str]] = set()
+        for sid in _places(p, act):
+            shut = {(day, slot) for day, slot in slots if day not in p.schools[sid].days}
+            own = frozenset(x for x in shut if x[0] in p.hub_days)
+            calendar |= shut - own
+            if own:
+                yield Obstacle(self.id, ("closures", sid), own)
+        yield Obstacle(self.id, CALENDAR, frozenset(calendar))
+
+    def obstacle_words(self, p: Problem, key: tuple[str, ...], days: list[dt.date]) -> str:
+        return f"{p.schools[key[1]].name}'s closures on {_dates(days)}"
+
 
 class R2Release(WhereRule):
     id, title = "R2", "release"
 
     def parts(self, p: Problem, act: Activity) -> list[tuple[str, Iterable[dt.date], bool]]:
-        """(why, dates, allowed?) — weekdays released, dates unavailable, blackouts."""
+        """(why, dates, allowed?) — weekdays released, dates unavailable, blackouts.
+
+        A central event is released on its own date whatever the weekly release days, which
+        govern development days only (DOMAIN.md): the trainee's school agreed to its dates
+        when it signed up. Unavailability and blackouts hold for it as for any session."""
         out: list[tuple[str, Iterable[dt.date], bool]] = []
         for person in act.attendees:
             pc = p.people[person]
-            out.append(
-                (
-                    f"{pc.name} is not released on that weekday (releases: {', '.join(sorted(pc.release_days, key=WEEKDAY_NAMES.index)) or 'none'})",
-                    pc.release_days,
-                    True,
+            if not act.fixed:
+                out.append(
+                    (
+                        f"{pc.name} is not released on that weekday (releases: {', '.join(sorted(pc.release_days, key=WEEKDAY_NAMES.index)) or 'none'})",
+                        pc.release_days,
+                        True,
+                    )
                 )
-            )
             out.append((f"{pc.name} is unavailable", pc.unavailable, False))
         for school in dict.fromkeys([act.venue, *(p.school_of(x) for x in act.attendees)]):
             out.append((f"inside a blackout at {p.schools[school].name}", p.schools[school].blackouts, False))
@@ -130,6 +210,53 @@ class R2Release(WhereRule):
             for why, items in self._failing(self.parts(p, act), day)
         ]
 
+    def obstacles(self, p: Problem, act: Activity, slots: Slots) -> Iterator[Obstacle]:
+        """Each school's blackouts (one per reason), each attendee's weekly release days (not
+        for a central event: see `parts`) and unavailable dates."""
+        for sid in _places(p, act):
+            for reason, days in blackout_runs(p, sid, None):
+                gone = set(days)
+                yield from self._obstacle(("blackout", sid, reason), slots, lambda d, gone=gone: d in gone)
+        for person in act.attendees:
+            pc = p.people[person]
+            if not act.fixed:
+                yield from self._obstacle(
+                    ("release", person), slots, lambda d, pc=pc: weekday_name(d) not in pc.release_days
+                )
+            yield from self._obstacle(("unavailable", person), slots, lambda d, pc=pc: d in pc.unavailable)
+
+    def _obstacle(self, key: tuple[str, ...], slots: Slots, rules_out) -> Iterator[Obstacle]:
+        blocks = frozenset((day, slot) for day, slot in slots if rules_out(day))
+        if blocks:
+            yield Obstacle(self.id, key, blocks)
+
+    def obstacle_words(self, p: Problem, key: tuple[str, ...], days: list[dt.date]) -> str:
+        kind, subject = key[0], key[1]
+        if kind == "blackout":
+            return f"{p.schools[subject].name}'s blackout {day_span(days)} ({key[2]}{_whole_terms(p, days)})"
+        person = p.people[subject]
+        if kind == "release":
+            released = sorted(person.release_days, key=WEEKDAY_NAMES.index)
+            return f"{person.name}'s release days ({', '.join(released) or 'none'})"
+        lead = "the TfM Lead " if subject == p.tfm_lead else ""
+        whole = _whole_terms(p, days)
+        return f"{lead}{person.name}'s unavailable dates {day_span(days)}" + (
+            f" ({whole[2:]})" if whole else ""
+        )
+
+    def obstacle_relaxations(self, p: Problem, key: tuple[str, ...], days: list[dt.date]) -> list[Relaxation]:
+        kind, subject = key[0], key[1]
+        if kind == "blackout":
+            return shorter_blackouts(p, subject, key[2], days)
+        person = p.people[subject]
+        if kind == "release":
+            return [
+                add_release_day(p, subject, wd)
+                for wd in WEEKDAY_NAMES
+                if wd in person.works - person.release_days
+            ]
+        return [free_dates(p, subject, days)]
+
 
 class R3NoDoubleBooking(WhereRule):
     id, title = "R3", "no double booking"
@@ -149,6 +276,22 @@ class R3NoDoubleBooking(WhereRule):
     def reasons(self, p: Problem, act: Activity, day: dt.date, slot: str) -> list[str]:
         return [f"{name} has a fixed commitment" for name in self.busy(p, act, day, slot)]
 
+    def obstacles(self, p: Problem, act: Activity, slots: Slots) -> Iterator[Obstacle]:
+        """Each attendee's fixed commitments."""
+        for person in act.attendees:
+            busy = p.people[person].busy
+            blocks = frozenset(
+                (day, slot) for day, slot in slots if any((day, h) in busy for h in halves(slot))
+            )
+            if blocks:
+                yield Obstacle(self.id, ("commitments", person), blocks)
+
+    def obstacle_words(self, p: Problem, key: tuple[str, ...], days: list[dt.date]) -> str:
+        return f"{p.people[key[1]].name}'s commitments on {_dates(days)}"
+
+    def obstacle_relaxations(self, p: Problem, key: tuple[str, ...], days: list[dt.date]) -> list[Relaxation]:
+        return [move_commitments(p, key[1], days)]
+
     def add(self, b: Builder) -> None:
         super().add(b)  # no variable in an attendee's fixed commitments
         model = b.model
@@ -156,19 +299,34 @@ class R3NoDoubleBooking(WhereRule):
             if len(xs) > 1:
                 with b.about(self.id, xs, person=person):
                     model.add_at_most_one(xs)
+        event_of = {
+            x.index: act.event for act in b.problem.activities if act.fixed for _, _, x in b.cands[act.key]
+        }
         for (venue, _, _), xs in b.by_venue_half.items():
             cap = b.problem.schools[venue].capacity
-            if len(xs) > cap:
+            hosted = hosted_sessions(xs, lambda x: event_of.get(x.index))
+            if len(hosted) > cap:
                 with b.about(self.id, xs, school=venue):
-                    model.add(sum(xs) <= cap)
+                    model.add(sum(self._held(b, group) for group in hosted) <= cap)
+
+    @staticmethod
+    def _held(b: Builder, group: list):
+        """One session, or one central event however many trainees' sessions it is."""
+        if len(group) == 1:
+            return group[0]
+        held = b.model.new_bool_var("")
+        b.model.add_max_equality(held, group)
+        return held
 
     def describe(self, label: Label, p: Problem) -> str:
         name = who(label, p)
-        return (
-            f"{name} cannot be in two places at once{when(label)}"
-            if name
-            else f"no double booking{when(label)}"
-        )
+        if name:
+            return f"{name} cannot be in two places at once{when(label)}"
+        if label.school in p.schools:
+            cap = p.schools[label.school].capacity
+            what = "one session" if cap == 1 else f"{cap} sessions"
+            return f"{p.schools[label.school].name} hosts {what} at a time{when(label)}"
+        return f"no double booking{when(label)}"
 
     def check(self, c: Checked) -> Iterator[Violation]:
         p = c.problem
@@ -191,15 +349,38 @@ class R3NoDoubleBooking(WhereRule):
                     f"{name} is booked twice on {day} {h}: " + " and ".join(c.describe(s) for s in ss),
                     ss[0].work_group,
                 )
+        events = {s: act.event for s, act in c.sessions_with_activity() if act.fixed}
         for (v, day, h), ss in sorted(venues.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
             cap = p.schools[v].capacity if v in p.schools else 1
-            if len(ss) > cap:
+            hosted = hosted_sessions(ss, events.get)
+            if len(hosted) > cap:
                 yield Violation(
-                    self.id, f"{v} hosts {len(ss)} sessions on {day} {h}, capacity {cap}", ss[0].work_group
+                    self.id,
+                    f"{v} hosts {len(hosted)} sessions on {day} {h}, capacity {cap}",
+                    hosted[0][0].work_group,
                 )
 
 
+def hosted_sessions(sessions: Iterable, event_of) -> list[list]:
+    """What a venue hosts in one half-day (R3's capacity): each session on its own, but the
+    sessions of one central event (`event_of`: a session's `Activity.event`, or None) as one,
+    since one event serves the whole cohort; an online event is hosted nowhere."""
+    out: list[list] = []
+    by_event: dict[tuple, list] = {}
+    for s in sessions:
+        event = event_of(s)
+        if event is None:
+            out.append([s])
+        elif event[2] is not None:  # online: no venue
+            if event not in by_event:
+                by_event[event] = []
+                out.append(by_event[event])
+            by_event[event].append(s)
+    return out
+
+
 WHERE = (R1Calendar(), R2Release(), R3NoDoubleBooking())
+WHERE_RULE = {rule.id: rule for rule in WHERE}
 
 
 def candidate_slots(p: Problem, act: Activity) -> Slots:
@@ -232,42 +413,15 @@ def more_dates(p: Problem, people: list[str], wgs: Iterable[str]) -> list[Relaxa
     return out
 
 
-def day_relaxations(p: Problem, act: Activity, t: Period) -> list[Relaxation]:
-    """Ways to give `act` a legal date in `t` (R1–R2), one of each kind first, then the rest."""
-    schools = list(dict.fromkeys([act.venue, *(p.school_of(x) for x in act.attendees)]))
-    blackouts = [
-        shorter_blackouts(p, sid, reason, days)
-        for sid in schools
-        for reason, days in blackout_runs(p, sid, t)
-    ]
-    term_days = [d for d in sorted(p.hub_days) if d in t]
-    people = release_more(p, list(act.attendees), term_days)
-    window = widen_window(p, act.wg)
-    first = [b[0] for b in blackouts] + people[:1]
-    rest = [r for b in blackouts for r in b[1:]] + people[1:] + ([window] if window else [])
-    return first + rest
+def date_obstacles(p: Problem, act: Activity, slots: Slots) -> list[Obstacle]:
+    """Everything by which R1–R3 rule out some of `slots` for `act`, fact by fact: a slot
+    none of them blocks is one `candidate_slots` keeps."""
+    return [ob for rule in WHERE for ob in rule.obstacles(p, act, slots)]
 
 
-def no_day_reasons(p: Problem, act: Activity, t: Period) -> str:
-    """What removes every school day of `t` for `act`, in plain words (R1–R3)."""
-    schools = list(dict.fromkeys([act.venue, *(p.school_of(x) for x in act.attendees)]))
-    parts = []
-    for sid in schools:
-        closed = sorted(d for d in p.hub_days if d in t and d not in p.schools[sid].days)
-        if closed:
-            more = f" and {len(closed) - 4} more" if len(closed) > 4 else ""
-            parts.append(f"{p.schools[sid].name}'s closures on {', '.join(map(str, closed[:4]))}{more}")
-        for reason, days in blackout_runs(p, sid, t):
-            parts.append(f"{p.schools[sid].name}'s blackout {day_span(days)} ({reason})")
-    for pid in act.attendees:
-        person = p.people[pid]
-        released = sorted(person.release_days, key=WEEKDAY_NAMES.index)
-        if len(released) < 5:
-            parts.append(f"{person.name}'s release days ({', '.join(released) or 'none'})")
-        away = sorted(d for d in person.unavailable if d in t)
-        if away:
-            parts.append(f"{person.name}'s unavailable dates {day_span(away)}")
-        busy = sorted({d for d, _ in person.busy if d in t})
-        if busy:
-            parts.append(f"{person.name}'s commitments on {', '.join(map(str, busy))}")
-    return " and ".join(parts) if parts else "the school calendars"
+def obstacle_words(p: Problem, ob: Obstacle, days: list[dt.date]) -> str:
+    return WHERE_RULE[ob.rule].obstacle_words(p, ob.key, days)
+
+
+def obstacle_relaxations(p: Problem, ob: Obstacle, days: list[dt.date]) -> list[Relaxation]:
+    return WHERE_RULE[ob.rule].obstacle_relaxations(p, ob.key, days)
