@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from web import worker
 from web.db import transaction, utcnow
 from web.plans import current_plan, store_result
-from web.tables import JOB_ENDED, Hub, HubVersion, Job, User
+from web.tables import JOB_ENDED, Hub, HubVersion, Job, PlanRow, User
 
 POLL = 0.25  # seconds between looks at a quiet worker
 STOP_WAIT = 3.0  # seconds a terminated worker gets before it is killed
@@ -36,24 +36,39 @@ class JobError(Exception):
 class Runner:
     """Starts, watches and cancels the worker processes of this server."""
 
-    def __init__(self, sessions: sessionmaker[Session], time_limit: float, seed: int = 0):
-        self.sessions, self.time_limit, self.seed = sessions, time_limit, seed
+    def __init__(
+        self, sessions: sessionmaker[Session], time_limit: float, seed: int = 0, today=dt.date.today
+    ):
+        self.sessions, self.time_limit, self.seed, self.today = sessions, time_limit, seed, today
         self.processes: dict[int, multiprocessing.process.BaseProcess] = {}
         self.cancelled: set[int] = set()
         self.lock = threading.Lock()
         self.threads: list[threading.Thread] = []
         self.stopping = False
 
-    def start(self, db: Session, hub: Hub, version: HubVersion, user: User | None) -> Job:
-        """A new job planning `version`, against the hub's current plan if it has one."""
+    def start(
+        self,
+        db: Session,
+        hub: Hub,
+        version: HubVersion,
+        user: User | None,
+        *,
+        previous: PlanRow | None = None,
+        pins: tuple[dict, ...] = (),
+    ) -> Job:
+        """A new job planning `version`, against the hub's current plan if it has one. With
+        `previous` (a plan being edited), a "re-plan from here": its result is a draft, and
+        `pins` (the sessions the person placed) are held."""
         running = db.scalar(select(Job).where(Job.hub_id == hub.id, Job.state.in_(("queued", "running"))))
         if running is not None:
             raise JobError("This hub is being planned already; wait for that run or cancel it.")
-        previous = current_plan(db, hub)
+        kind = "plan" if previous is None else "replan"
+        previous = previous or current_plan(db, hub)
         job = Job(
             hub_id=hub.id,
             version_id=version.id,
             previous_plan_id=previous.id if previous else None,
+            kind=kind,
             state="queued",
             progress_json="",
             message="",
@@ -70,9 +85,11 @@ class Runner:
                 channel,
                 version.instance_yaml,
                 previous.plan_json if previous else None,
-                dt.date.today(),
+                self.today(),
                 self.time_limit,
                 self.seed,
+                tuple(pins),
+                kind == "replan",
             ),
             daemon=True,
             name=f"hubplan-job-{job.id}",
@@ -155,7 +172,7 @@ class Runner:
                 return
         with transaction(self.sessions) as db:
             job = db.get(Job, job_id)
-            message = store_result(db, job, result)
+            message = store_result(db, job, result, self.today())
             job.state, job.message, job.finished_at = "done", message, utcnow()
 
     def _set(self, job_id: int, **values) -> None:

@@ -15,7 +15,7 @@ from web.tables import Base
 def test_from_empty_to_the_models(database_url):
     engine = make_engine(database_url)
     migrate(engine)
-    assert schema_revision(engine) == "0003"
+    assert schema_revision(engine) == "0004"
     with engine.connect() as c:
         assert compare_metadata(MigrationContext.configure(c), Base.metadata) == []
     migrate(engine)  # again: nothing to do
@@ -46,7 +46,7 @@ def test_first_migration_upgraded_keeps_data(database_url):
             )
         )
     migrate(engine)
-    assert schema_revision(engine) == "0003"
+    assert schema_revision(engine) == "0004"
     with engine.connect() as c:
         assert c.execute(text("SELECT email FROM users")).scalar() == "a@example.org"
         assert c.execute(text("SELECT role FROM roles")).scalar() == "coordinator"

@@ -130,7 +130,8 @@ class Server:
         )
 
 
-def start_server(database: str, workdir: Path) -> Server:
+def start_server(database: str, workdir: Path, env: dict | None = None) -> Server:
+    """`hubplan serve` on a free port; `env` adds to its environment (HUBPLAN_TODAY, SMTP…)."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -148,6 +149,7 @@ def start_server(database: str, workdir: Path) -> Server:
         stderr=subprocess.STDOUT,
         text=True,
         cwd=workdir,
+        env={**os.environ, **(env or {})},
     )
     lines = []
     admin = None
@@ -284,13 +286,28 @@ def server(database_url, tmp_path):
     stop_server(s)
 
 
+_BROWSERS: list = []
+
+
 @pytest.fixture(scope="session")
 def browser():
+    """Chromium for this test run: one, whichever modules ask (each module that imports this
+    fixture gets its own session-scoped instance, and a second Playwright in the same thread
+    refuses to start); closed at exit."""
     if not CHROMIUM.exists():
         pytest.fail("Chromium is not installed: `python3 tasks.py test` installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
+    if not _BROWSERS:
+        from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield b
-        b.close()
+        playwright = sync_playwright().start()
+        _BROWSERS.append(
+            (playwright, playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"]))
+        )
+
+        def stop() -> None:
+            with contextlib.suppress(Exception):
+                _BROWSERS[0][1].close()
+                _BROWSERS[0][0].stop()
+
+        atexit.register(stop)
+    return _BROWSERS[0][1]
