@@ -1,4 +1,4 @@
-"""Re-planning a component by its pieces (`SolveOptions.replan_pieces`, the workspace's "re-plan
+"""Re-planning a component by its pieces (`solve(…, replan_pieces=True)`, the workspace's "re-plan
 from here") gives the very re-plan of the whole component: the fewest changes, then S1–S4."""
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def test_pieces_give_the_whole_components_replan(hub, school):
     found = []
     for pieces in (False, True):
         replan = previous_plan(q, plan.sessions, [], TODAY)
-        again = solve(q, SolveOptions(time_limit=30, replan_pieces=pieces), replan=replan)
+        again = solve(q, SolveOptions(time_limit=30), replan=replan, replan_pieces=pieces)
         assert again.status == "optimal"
         moved = {c.session.id for c in replan.label(q, again) if c.change != "kept"}
         found.append((_placed(again), again.objective, moved))

@@ -74,7 +74,6 @@ def _plan(queue, instance_yaml, previous_json, today, time_limit, seed, draft=Fa
         time_limit=time_limit,
         seed=seed,
         on_progress=lambda event: queue.put(("progress", event.as_dict())),
-        replan_pieces=True,  # the same re-plan, sooner: a typical hub's in 5 s, not 12 (solve.replan_by_pieces)
     )
     with tempfile.TemporaryDirectory(prefix="hubplan-job-") as tmp:
         source = Path(tmp) / "instance.yaml"
@@ -85,7 +84,13 @@ def _plan(queue, instance_yaml, previous_json, today, time_limit, seed, draft=Fa
             previous.write_text(previous_json, encoding="utf-8")
         out = Path(tmp) / "out"
         outcome = solve_file(
-            source, out, options, previous=previous, today=today if previous else None, plan_only=draft
+            source,
+            out,
+            options,
+            previous=previous,
+            today=today if previous else None,
+            plan_only=draft,
+            replan_pieces=True,  # the same re-plan, sooner: the typical hub's in 5 s, not 12
         )
         files = (
             {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}

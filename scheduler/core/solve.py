@@ -52,10 +52,6 @@ class SolveOptions:
     decompose: bool = True  # solve independent components as separate models
     gap: float = 0.0  # stop once the plan is proven within this relative gap of the optimum
     on_progress: OnProgress | None = None  # told of each piece solved (`scheduler.core.progress`)
-    # Re-planning: solve a component's pieces (apart from the TfM Lead's links) apart too, as
-    # a first plan is (`replan_by_pieces`). The workspace's "re-plan from here" does; off by
-    # default, so `solve --previous` keeps its models (and the stats plan.json reports).
-    replan_pieces: bool = False
 
 
 CUT_FREE_GAP = 0.005  # from this relative gap up, a model is solved without cuts (`solve_model`)
@@ -83,9 +79,14 @@ def pin_problems(problem: Problem) -> list[str]:
     return out
 
 
-def solve(problem: Problem, options: SolveOptions = SolveOptions(), replan=None) -> Plan:
+def solve(
+    problem: Problem, options: SolveOptions = SolveOptions(), replan=None, replan_pieces: bool = False
+) -> Plan:
     """Plan `problem`: each independent component as its own model (see `components`), and
-    a component that only the TfM Lead links by relax and repair (see `repair`).
+    a component that only the TfM Lead links by relax and repair (see `repair`). Re-planning,
+    such a component is one model, or with `replan_pieces` its pieces (`replan_by_pieces`:
+    the same plan sooner; the workspace's "re-plan from here" asks for it, `solve --previous`
+    keeps its one model and the stats plan.json reports of it).
 
     Every model gets the whole time limit (deterministic time, so the result never depends
     on which finishes first or how many run at once). With several workers and several
@@ -96,7 +97,7 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions(), replan=None)
     if blocked:
         return Plan(problem.name, "infeasible", notes=blocked)
     parts = components(problem) if options.decompose else [tuple(problem.work_groups)]
-    pieces = {part: _pieces(problem, part, options, replan) for part in parts}
+    pieces = {part: _pieces(problem, part, options, replan, replan_pieces) for part in parts}
     jobs = [restrict(problem, piece) for part in parts for piece in pieces[part]]
     results = iter(_solve_all(jobs, options, replan, _Tally(options.on_progress, len(jobs))))
     plans = []
@@ -114,9 +115,11 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions(), replan=None)
     return plan
 
 
-def _pieces(problem: Problem, part: tuple[str, ...], options: SolveOptions, replan) -> list[tuple[str, ...]]:
+def _pieces(
+    problem: Problem, part: tuple[str, ...], options: SolveOptions, replan, replan_pieces: bool
+) -> list[tuple[str, ...]]:
     """The part, or the pieces it falls into without the TfM Lead's links."""
-    if not (options.decompose and problem.tfm_lead and (replan is None or options.replan_pieces)):
+    if not (options.decompose and problem.tfm_lead and (replan is None or replan_pieces)):
         return [part]
     return components(restrict(problem, part), ignore=(problem.tfm_lead,))
 

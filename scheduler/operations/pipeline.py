@@ -63,9 +63,11 @@ def solve_file(
     previous: str | Path | None = None,
     today=None,
     plan_only: bool = False,
+    replan_pieces: bool = False,
 ) -> Outcome:
     """Load, plan (or re-plan against `previous` from `today` on), explain, render and write
-    (with `plan_only`, the plan and its changes alone: see `render_outputs`)."""
+    (with `plan_only`, the plan and its changes alone: see `render_outputs`; `replan_pieces`:
+    see `solve`)."""
     from models.load import InstanceError, load_instance
     from scheduler.core.problem import Problem
     from scheduler.core.solve import SolveOptions, solve
@@ -96,7 +98,7 @@ def solve_file(
         except ReplanError as exc:
             return invalid(source, exc.problems, started)
     with collector_spared():  # planning, explaining and rendering
-        plan = solve(problem, options, replan=replan)
+        plan = solve(problem, options, replan=replan, replan_pieces=replan_pieces)
         outcome = Outcome(source, plan.status, EXIT_OK, plan=plan, problem=problem)
         if plan.status == "unknown":
             outcome.exit_code = EXIT_TIME_LIMIT
