@@ -182,7 +182,7 @@ def test_the_clash_loop_on_the_north_east_hub(ne_server, browser):
     expect(page.get_by_role("status")).to_contain_text("Run done", timeout=240_000)
     expect(page.get_by_role("heading", name="Why no plan exists")).to_be_visible()
     expect(page.locator("pre.explanation")).to_contain_text(
-        "R7: Birtley East School must be visited in the spring term"
+        re.compile(r"R7: .*Birtley East School in the spring term")
     )
     axe_clean(page)
     relax = page.get_by_role("button", name=re.compile("Birtley East School's blackout 'Rebuilding'")).first
