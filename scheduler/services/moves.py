@@ -20,7 +20,8 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime as dt
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -33,6 +34,7 @@ from scheduler.core.rules import RULES, Rule, Violation, candidate_slots, check_
 from scheduler.core.rules.where import WHERE
 
 Key = tuple[str, str]  # what a violation is about: (kind, id), see rules.base.ABOUT
+GOAL_MODELS = 32  # goals' models kept per plan being edited
 RULE_ORDER = {r.id: i for i, r in enumerate(RULES)}
 
 
@@ -106,7 +108,7 @@ class Draft:
                     if key[0] != "session":
                         _index[key].add(s.id)
         self.index = _index
-        self.goal_models = {} if _goals is None else _goals
+        self.goal_models = _Models() if _goals is None else _goals  # shared by the drafts made from this
         ordered = list(self.sessions.values())
         self.violations = check_plan(problem, ordered) if violations is None else violations
 
@@ -245,8 +247,29 @@ class Draft:
             for key, day, slot in placed:
                 if (day, slot) not in legal[key]:
                     extra[key].append((day, slot))
-            gv = self.goal_models[cache_key] = GoalValues(trimmed, dict(extra))
+            gv = self.goal_models.put(cache_key, GoalValues(trimmed, dict(extra)))
         return _Costs(gv, gv.values(placed), (p.session_key(s), s.date, s.slot))
+
+
+class _Models:
+    """The goals' models of the sessions asked about, the latest few kept (one is a few MB);
+    the web server's threads may ask at once."""
+
+    def __init__(self, most: int = GOAL_MODELS):
+        self.most, self.found, self.lock = most, OrderedDict(), threading.Lock()
+
+    def get(self, key) -> GoalValues | None:
+        with self.lock:
+            if key in self.found:
+                self.found.move_to_end(key)
+            return self.found.get(key)
+
+    def put(self, key, model: GoalValues) -> GoalValues:
+        with self.lock:
+            self.found[key] = model
+            while len(self.found) > self.most:
+                self.found.popitem(last=False)
+        return model
 
 
 @dataclass
