@@ -29,12 +29,14 @@ class Checked:
     _with_activity: list[tuple[Session, Activity]] | None = None
 
     _asked: dict[str, set[str]] = field(default_factory=dict)
+    _ordered: list[Session] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for kind, name in self.about or ():
             self._asked.setdefault(kind, set()).add(name)
+        self._ordered = sorted(self.sessions)
         by_wg: dict[str, list[Session]] = defaultdict(list)
-        for s in sorted(self.sessions):
+        for s in self._ordered:
             by_wg[s.work_group].append(s)
         self._by_wg = dict(by_wg)
 
@@ -80,7 +82,7 @@ class Checked:
     def sessions_with_activity(self) -> list[tuple[Session, Activity]]:
         """Each readable session with its activity, in date order (computed once)."""
         if self._with_activity is None:
-            pairs = ((s, self.activity(s)) for s in sorted(self.sessions))
+            pairs = ((s, self.activity(s)) for s in self._ordered)
             self._with_activity = [(s, a) for s, a in pairs if a is not None]
         return self._with_activity
 
@@ -88,7 +90,9 @@ class Checked:
         """Those of `sessions_with_activity` whose own placement is judged (see `about`)."""
         if self.about is None:
             return self.sessions_with_activity()
-        return [(s, a) for s, a in self.sessions_with_activity() if self.judges(s)]
+        wanted = self._asked.get("session", ())
+        pairs = ((s, self.activity(s)) for s in self._ordered if s.id in wanted)
+        return [(s, a) for s, a in pairs if a is not None]
 
     def describe(self, s: Session) -> str:
         what = KIND_LABEL.get(s.kind, s.kind)

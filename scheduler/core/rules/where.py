@@ -359,7 +359,11 @@ class R3NoDoubleBooking(WhereRule):
                     ("person", x),
                     ids(ss),
                 )
-        events = {s: act.event for s, act in c.sessions_with_activity() if act.fixed}
+        events = {}  # each central event's sessions: which event (only they need their activity)
+        for s in c.sessions:
+            base = c.planned(s)
+            if base is not None and base.fixed:
+                events[s] = c.activity(s).event
         for (v, day, h), ss in sorted(venues.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
             cap = p.schools[v].capacity if v in p.schools else 1
             hosted = hosted_sessions(ss, events.get)
