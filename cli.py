@@ -434,10 +434,12 @@ def publish(out_dir: str, url: str, user: str | None, password_env: str | None) 
 
 # --- the workspace (issue 16) ----------------------------------------------------
 
-from web.commands import serve, users  # noqa: E402 - click commands; the web stack loads when they run
+from web.commands import backup, restore, serve, users  # noqa: E402 - click commands; the web stack loads when they run
 
 main.add_command(serve)
 main.add_command(users)
+main.add_command(backup)
+main.add_command(restore)
 
 
 class Stopped(BaseException):

@@ -129,31 +129,69 @@ def csrf_token(request: Request) -> str:
 def sign_in(request: Request, user: User) -> None:
     request.session.clear()  # a fresh session: nothing carried over from before signing in
     request.session["uid"] = user.id
+    request.session["epoch"] = user.session_epoch
     csrf_token(request)
 
 
-def sign_out(request: Request) -> None:
+def end_sessions(user: User) -> None:
+    """End every session of the account. A session is a signed cookie the server does not
+    keep, so a copy of one would stay good until it expired; each carries the account's
+    epoch, and raising it turns them all away (signing out, a new password)."""
+    user.session_epoch = (user.session_epoch or 0) + 1
+
+
+def sign_out(request: Request, user: User | None = None) -> None:
+    if user is not None:
+        end_sessions(user)
     request.session.clear()
 
 
+def client_address(request: Request) -> str:
+    """The client's address (behind a proxy on this machine, the one it forwarded)."""
+    return request.client.host if request.client else "unknown"
+
+
 async def check_csrf(request: Request) -> None:
+    """A state-changing request must come from this site's own pages: the session's token
+    sent back (form field or header), and, where the browser says where the request comes
+    from, this site (Origin, Sec-Fetch-Site). Refused with 403 otherwise, before anything runs."""
     if request.method not in UNSAFE:
         return
+    if _cross_site(request):
+        raise HTTPException(403, "This request came from another site; it was refused.")
     sent = request.headers.get("x-csrf-token")
     if sent is None:
         form = await request.form()
         value = form.get("csrf")
         sent = value if isinstance(value, str) else None
     expected = request.session.get("csrf")
-    if not (sent and expected and hmac.compare_digest(sent, expected)):
+    if not (sent and expected and hmac.compare_digest(sent.encode(), expected.encode())):
         raise HTTPException(
             403, "This form has expired or did not come from this site; reload the page and try again."
         )
 
 
+def _cross_site(request: Request) -> bool:
+    """Whether the browser says the request was made by another site's page. Browsers send
+    Sec-Fetch-Site to https and loopback sites, and Origin with a POST: "null" under this
+    site's no-referrer policy, else the page's origin. Where neither tells (a script, an old
+    browser), the token alone decides."""
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return True
+    origin = request.headers.get("origin", "null")
+    if origin == "null":
+        return False
+    host = request.headers.get("x-forwarded-host") or request.headers.get("host", "")
+    return origin.split("://", 1)[-1] != host
+
+
 def signed_in_user(request: Request, db: Session) -> User | None:
+    """The session's account, unless its sessions were ended since (`end_sessions`)."""
     uid = request.session.get("uid")
-    return db.get(User, uid) if isinstance(uid, int) else None
+    user = db.get(User, uid) if isinstance(uid, int) else None
+    if user is None or request.session.get("epoch") != user.session_epoch:
+        return None
+    return user
 
 
 # -- access rules --------------------------------------------------------------------------

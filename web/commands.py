@@ -1,4 +1,5 @@
-"""`hubplan serve` and `hubplan users`: the workspace from the command line.
+"""`hubplan serve`, `hubplan users`, `hubplan backup` and `hubplan restore`: the workspace
+from the command line.
 
 Imports of the web stack happen inside the commands, so that the rest of the command line
 starts as fast as before.
@@ -6,8 +7,10 @@ starts as fast as before.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from pathlib import Path
 from typing import NoReturn
 
 import click
@@ -178,7 +181,7 @@ def set_password(email: str, password_env: str | None, database: str) -> None:
     """Set an account's password."""
     from sqlalchemy import select
 
-    from web.auth import hash_password, password_problem
+    from web.auth import end_sessions, hash_password, password_problem
     from web.db import transaction
     from web.tables import User
 
@@ -192,4 +195,66 @@ def set_password(email: str, password_env: str | None, database: str) -> None:
         if user is None:
             _fail(f"there is no account {email}")
         user.password_hash, user.password_chosen = hash_password(password), True
+        end_sessions(user)  # a reset password ends the account's sessions everywhere
     click.echo(f"password of {email.strip().lower()} set")
+
+
+@contextlib.contextmanager
+def _database_for(database: str, doing: str):
+    """An engine on an existing database (not migrated: a backup reads it as it is); every
+    failure one message."""
+    from web.backup import BackupError
+    from web.db import DatabaseUrlError, make_engine
+
+    try:
+        engine = make_engine(database)
+    except DatabaseUrlError as exc:
+        _fail(f"--database: {exc}")
+    try:
+        yield engine
+    except BackupError as exc:
+        _fail(str(exc))
+    except Exception as exc:  # noqa: BLE001 - a database that cannot be reached, read or written
+        _fail(f"--database {database}: cannot be {doing} ({type(exc).__name__}: {str(exc).splitlines()[0]})")
+    finally:
+        engine.dispose()
+
+
+@click.command()
+@click.option(
+    "--hub",
+    "hubs",
+    multiple=True,
+    metavar="HUB",
+    help="A hub's short name; repeat for more [default: every hub].",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The backup file (.jsonl.gz).",
+)
+@_database_option
+def backup(hubs: tuple[str, ...], output: Path, database: str) -> None:
+    """Write hubs to one file: their versions, plans with every file, runs, held uploads, roles
+    and feed tokens (hashed), with the accounts they name and every admin."""
+    from web.backup import write_backup
+
+    with _database_for(database, "read") as engine:
+        summary = write_backup(engine, output, list(hubs) or None)
+    click.echo(f"wrote {output}: {summary.line()}")
+    if summary.left_out:
+        click.echo(f"not a hub's, left out: {', '.join(summary.left_out)}")
+
+
+@click.command()
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_database_option
+def restore(backup_file: Path, database: str) -> None:
+    """Bring a backup into an empty database (SQLite or PostgreSQL, whichever made it)."""
+    from web.backup import restore_backup
+
+    with _database_for(database, "written") as engine:
+        summary = restore_backup(engine, backup_file)
+    click.echo(f"restored {backup_file}: {summary.line()}")

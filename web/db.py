@@ -3,21 +3,44 @@
 SQLite is shared by the server's threads and, while planning, read by nobody else: worker
 processes hand their results back to the server, which alone writes. WAL lets readers go
 on while one writer writes; the busy timeout makes a writer wait its turn, not fail.
+
+A PostgreSQL server may go away (restarted, failed over, its network down) and come back.
+Every connection taken from the pool is tried first (`pool_pre_ping`), so one that died
+meanwhile is replaced, not handed to a page; a connection attempt gives up after
+CONNECT_TIMEOUT; pages answer 503 while the database is away (`UNREACHABLE`, handled in
+`web.app`) and work again when it is back, without a restart. Work that must not be lost
+when it comes at a bad moment (a finished planning run) waits for the database (`patiently`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import exc as db_errors
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+T = TypeVar("T")
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
+CONNECT_TIMEOUT = 5  # seconds to reach PostgreSQL before a page says it is away
+# Connections: more than the threads that run requests (anyio's 40). A request holds its
+# connection until its session closes, and the close needs a thread too: with fewer
+# connections than threads, a burst left every thread waiting for a connection that only a
+# waiting close would give back, until the pool's timeout (measured: feeds timing out after
+# 10 s under benchmarks/load.py with the default 5 + 10). PostgreSQL allows 100 by default.
+POOL_SIZE, POOL_OVERFLOW = 10, 40
+PATIENCE = 300.0  # seconds `patiently` waits for an unreachable database
+# What a database that cannot be reached raises (psycopg's OperationalError for a refused or
+# dropped connection, the pool's TimeoutError when every connection is stuck).
+UNREACHABLE = (db_errors.OperationalError, db_errors.InterfaceError, db_errors.TimeoutError)
 
 
 class DatabaseUrlError(ValueError):
@@ -47,11 +70,21 @@ def make_engine(url: str) -> Engine:
     url = engine_url(url)
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
+            url,
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+        pool_timeout=CONNECT_TIMEOUT,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT},
+    )
 
 
 def _sqlite_pragmas(connection, _record) -> None:
@@ -113,6 +146,19 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One short transaction: committed on success, rolled back on any failure."""
     with factory() as db, db.begin():
         yield db
+
+
+def patiently(work: Callable[[], T], patience: float = PATIENCE, pause: float = 1.0) -> T:
+    """`work()` (a whole transaction), tried again every `pause` seconds while the database
+    cannot be reached, for up to `patience` seconds; then its error stands."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return work()
+        except UNREACHABLE:
+            if time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
 
 
 def utcnow() -> dt.datetime:

@@ -22,10 +22,11 @@ from models.load import InstanceError, load_instance, parse_instance
 from models.yamlstyle import instance_yaml
 from web.db import utcnow
 from web.diff import version_changes
+from web.locking import UNCHECKED, Seen, claim, latest_version
 from web.tables import Hub, HubVersion, User
+from web.upload_checks import content_problem
 
 KINDS = {".xlsx": "workbook", ".xlsm": "workbook", ".yaml": "YAML", ".yml": "YAML", ".json": "JSON"}
-ZIP_MAGIC = b"PK\x03\x04"  # an .xlsx is a zip
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 WORKBOOK_PLACE = re.compile(r"^(?P<sheet>[A-Za-z]+) row (?P<row>\d+)(?:, column (?P<column>.+))?$")
 
@@ -59,8 +60,9 @@ def _reject(message: str, where: str = "") -> UploadRejected:
 def read_upload(filename: str, data: bytes, limit: int) -> Instance:
     """The instance in an uploaded file, or UploadRejected with every problem found.
 
-    The kind is told by the file's suffix and checked against its content; the loader reads
-    a file, so the upload is written to a private temporary folder first."""
+    The kind is told by the file's suffix and checked against its content, and a workbook's
+    zip against its sizes and rows (`web.upload_checks`) before openpyxl opens it; the loader
+    reads a file, so the upload is written to a private temporary folder first."""
     name = Path(filename or "").name or "upload"
     suffix = Path(name).suffix.lower()
     if suffix not in KINDS:
@@ -71,10 +73,9 @@ def read_upload(filename: str, data: bytes, limit: int) -> Instance:
         raise _reject(
             f"'{name}' is {len(data) / 2**20:.1f} MiB; an upload may be at most {limit // 2**20} MiB"
         )
-    if KINDS[suffix] == "workbook" and not data.startswith(ZIP_MAGIC):
-        raise _reject(f"'{name}' is not an Excel workbook inside; save it from your spreadsheet as .xlsx")
-    if KINDS[suffix] != "workbook" and data.startswith(ZIP_MAGIC):
-        raise _reject(f"'{name}' is a workbook inside; name it .xlsx")
+    problem = content_problem(name, KINDS[suffix], data)
+    if problem:
+        raise _reject(problem)
     with tempfile.TemporaryDirectory(prefix="hubplan-upload-") as tmp:
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(data)
@@ -91,9 +92,14 @@ def bundled_instances(folder: Path) -> dict[str, Path]:
     return {p.stem: p for p in sorted(folder.glob("*.yaml"))} if folder.is_dir() else {}
 
 
+def instance_from_yaml(text: str) -> Instance:
+    """An instance stored as YAML (a version, a held upload): valid when it was stored."""
+    return parse_instance(load_yaml(text))
+
+
 @functools.lru_cache(maxsize=32)
 def _parsed(version_id: int, text: str) -> Instance:
-    return parse_instance(load_yaml(text))
+    return instance_from_yaml(text)
 
 
 def instance_of(version: HubVersion) -> Instance:
@@ -101,14 +107,12 @@ def instance_of(version: HubVersion) -> Instance:
     return _parsed(version.id, version.instance_yaml)
 
 
-def latest_version(db: Session, hub: Hub) -> HubVersion | None:
-    return db.scalar(
-        select(HubVersion).where(HubVersion.hub_id == hub.id).order_by(HubVersion.number.desc()).limit(1)
-    )
-
-
-def add_version(db: Session, hub: Hub, instance: Instance, source_name: str, user: User | None) -> HubVersion:
-    """The hub's next version, with what changed from the last one."""
+def add_version(
+    db: Session, hub: Hub, instance: Instance, source_name: str, user: User | None, seen: Seen = UNCHECKED
+) -> HubVersion:
+    """The hub's next version, with what changed from the last one. The hub is claimed first
+    (`web.locking.claim`): Conflict if it changed after `seen`."""
+    claim(db, hub, seen)
     last = latest_version(db, hub)
     number = (db.scalar(select(func.max(HubVersion.number)).where(HubVersion.hub_id == hub.id)) or 0) + 1
     changes = version_changes(instance_of(last) if last else None, instance)

@@ -5,23 +5,28 @@ watcher thread reads the process's queue, writes each progress event to the job 
 the page's event stream reads) and, at the end, stores the plan in one transaction
 (`web.plans.store_result`). Cancelling terminates the process. A process that dies without
 a word fails its job; jobs left running by a server that stopped are marked interrupted
-when the next one starts.
+when the next one starts. A worker whose server is killed outright ends itself
+(`web.worker`). While the database is away, a finished run waits for it (`web.db.patiently`)
+rather than being lost.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import multiprocessing
 import queue as queues
 import threading
 import time
+from collections.abc import Callable
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from web import worker
-from web.db import transaction, utcnow
+from web.db import UNREACHABLE, patiently, transaction, utcnow
+from web.hubs import latest_version
 from web.plans import current_plan, store_result
 from web.tables import JOB_ENDED, Hub, HubVersion, Job, PlanRow, User
 
@@ -61,21 +66,14 @@ class Runner:
         `pins` (the sessions the person placed) are held."""
         running = db.scalar(select(Job).where(Job.hub_id == hub.id, Job.state.in_(("queued", "running"))))
         if running is not None:
-            raise JobError("This hub is being planned already; wait for that run or cancel it.")
+            starter = db.get(User, running.created_by) if running.created_by else None
+            raise JobError(
+                f"This hub is being planned already: {starter.email if starter else 'someone'} started run "
+                f"{running.id} at {running.created_at:%H:%M:%S} UTC on {running.created_at:%d %b %Y}. "
+                "Wait for that run, or cancel it and plan again."
+            )
         kind = "plan" if previous is None else "replan"
-        previous = previous or current_plan(db, hub)
-        job = Job(
-            hub_id=hub.id,
-            version_id=version.id,
-            previous_plan_id=previous.id if previous else None,
-            kind=kind,
-            state="queued",
-            progress_json="",
-            message="",
-            created_by=user.id if user else None,
-            created_at=utcnow(),
-        )
-        db.add(job)
+        job = new_job(db, version, previous or current_plan(db, hub), "queued", user, kind)
         db.commit()
         ctx = multiprocessing.get_context("spawn")
         channel = ctx.Queue()
@@ -134,7 +132,7 @@ class Runner:
                     last_progress = now
                     self._set(job_id, progress_json=json.dumps(data))
             elif kind == "done":
-                self._store(job_id, data)
+                self._store_or_fail(job_id, data)
                 process.join(STOP_WAIT)
                 self._forget(job_id)
                 return
@@ -165,19 +163,48 @@ class Runner:
             )
         self._forget(job_id)
 
+    def _store_or_fail(self, job_id: int, result: worker.Result) -> None:
+        """Store the result; if that fails (a bug, or a database away past its patience), the
+        job still ends, as failed, rather than stay "running" until the next restart."""
+        try:
+            self._store(job_id, result)
+        except Exception as exc:  # noqa: BLE001 - the job must end, whatever went wrong
+            reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            with contextlib.suppress(Exception):
+                self._set(
+                    job_id,
+                    state="failed",
+                    message=f"the plan could not be stored ({reason})",
+                    finished_at=utcnow(),
+                )
+
     def _store(self, job_id: int, result: worker.Result) -> None:
         with self.lock:
             if job_id in self.cancelled:  # the answer came in as the cancel went out
                 self._set(job_id, state="cancelled", message="cancelled", finished_at=utcnow())
                 return
-        with transaction(self.sessions) as db:
-            job = db.get(Job, job_id)
-            message = store_result(db, job, result, self.today())
-            job.state, job.message, job.finished_at = "done", message, utcnow()
+
+        def store() -> None:
+            with transaction(self.sessions) as db:
+                job = db.get(Job, job_id)
+                message = store_result(db, job, result, self.today())
+                job.state, job.message, job.finished_at = "done", message, utcnow()
+
+        patiently(store)  # a result is not lost to a database that is away for a while
 
     def _set(self, job_id: int, **values) -> None:
-        with transaction(self.sessions) as db:
-            db.execute(update(Job).where(Job.id == job_id, Job.state.not_in(JOB_ENDED)).values(**values))
+        """Write the job's row; an ending state waits for a database that is away, while a
+        progress event that cannot be written is skipped (the next one will be)."""
+
+        def write() -> None:
+            with transaction(self.sessions) as db:
+                db.execute(update(Job).where(Job.id == job_id, Job.state.not_in(JOB_ENDED)).values(**values))
+
+        if "state" in values:
+            patiently(write)
+            return
+        with contextlib.suppress(*UNREACHABLE):
+            write()
 
     def _forget(self, job_id: int) -> None:
         with self.lock:
@@ -212,3 +239,55 @@ def mark_interrupted(sessions: sessionmaker[Session]) -> int:
             .values(state="interrupted", message="the server stopped during this run", finished_at=utcnow())
         )
         return done.rowcount or 0
+
+
+def new_job(
+    db: Session, version: HubVersion, previous: PlanRow | None, state: str, user: User | None, kind: str = "plan"
+) -> Job:
+    """A run planning `version`, against the plan `previous` when it re-plans one; a
+    "replan" run (from the plan editor) makes a draft."""
+    job = Job(
+        hub_id=version.hub_id,
+        version_id=version.id,
+        previous_plan_id=previous.id if previous else None,
+        kind=kind,
+        state=state,
+        progress_json="",
+        message="",
+        created_by=user.id if user else None,
+        created_at=utcnow(),
+    )
+    db.add(job)
+    db.flush()
+    return job
+
+
+def plan_in_process(
+    sessions: sessionmaker[Session],
+    slug: str,
+    time_limit: float,
+    solve: Callable[[str, str | None, dt.date], worker.Result] | None = None,
+) -> Job:
+    """Plan the hub's newest version here, in this process, as a worker would (against its
+    current plan, if any), and store it as a finished run. For scripts and tests that need a
+    planned hub without a server (`benchmarks/load.py`, `tests/web/seed.py`); `solve` may stand
+    in for the worker's own planning (a test's cache of results)."""
+
+    def plan_here(instance_yaml: str, previous_json: str | None, today: dt.date) -> worker.Result:
+        return worker._plan(_Unheard(), instance_yaml, previous_json, today, time_limit, 0)
+
+    with transaction(sessions) as db:
+        hub = db.scalar(select(Hub).where(Hub.slug == slug))
+        version, previous = latest_version(db, hub), current_plan(db, hub)
+        job = new_job(db, version, previous, "running", None)
+        result = (solve or plan_here)(
+            version.instance_yaml, previous.plan_json if previous else None, dt.date.today()
+        )
+        job.message = store_result(db, job, result)
+        job.state, job.finished_at = "done", utcnow()
+    return job
+
+
+class _Unheard:
+    def put(self, _event) -> None:
+        """Progress of a plan made in process goes nowhere."""

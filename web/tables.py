@@ -51,14 +51,21 @@ class User(Base):
     # False while the password is the one generated at first start: not for a public address.
     password_chosen: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # Raised to end every session of the account (signing out, a new password): `web.auth`.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Hub(Base):
+    """A hub. `version` counts the changes to its data (each a new HubVersion) and is checked
+    on every one, so that of two people saving at once the second is told (`web.locking`)."""
+
     __tablename__ = "hubs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Role(Base):
@@ -82,6 +89,20 @@ class HubVersion(Base):
     instance_yaml: Mapped[str] = mapped_column(Text)
     changes_json: Mapped[str] = mapped_column(Text, default="[]")
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class HeldUpload(Base):
+    """An upload that lost a race: valid, but the hub changed after its uploader opened the
+    page. Kept for them, to look at against the newer version and save on top, or discard."""
+
+    __tablename__ = "held_uploads"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    source_name: Mapped[str] = mapped_column(String(255))
+    instance_yaml: Mapped[str] = mapped_column(Text)
+    seen: Mapped[int] = mapped_column(Integer)  # the hub's version when its uploader opened the page
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
@@ -139,6 +160,17 @@ class PlanFile(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     etag: Mapped[str] = mapped_column(String(64))
     expires: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class LoginAttempt(Base):
+    """A failed sign-in, kept for `web.throttle.WINDOW`: the count per account and per address
+    that throttles guessing, shared by every server process and kept across restarts."""
+
+    __tablename__ = "login_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
 
 
 class FeedToken(Base):

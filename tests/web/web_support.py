@@ -39,6 +39,23 @@ def free_port() -> int:
 @dataclass
 class Postgres:
     port: int
+    folder: Path | None = None  # holds data/, the log and the socket
+    as_user: tuple[str, ...] = ()  # runuser -u postgres -- when root
+    options: str = ""
+
+    def pg_ctl(self, *args) -> None:
+        subprocess.run(
+            [*self.as_user, _pg_binary("pg_ctl"), "-D", self.folder / "data", *args],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            check=True,
+        )
+
+    def stop(self) -> None:
+        self.pg_ctl("-m", "fast", "-w", "stop")
+
+    def start(self) -> None:
+        self.pg_ctl("-o", self.options, "-l", self.folder / "log", "-w", "start")
 
     def url(self, name: str = "postgres") -> str:
         return f"postgresql://hubplan@127.0.0.1:{self.port}/{name}"
@@ -130,13 +147,20 @@ class Server:
         )
 
 
-def start_server(database: str, workdir: Path, env: dict | None = None) -> Server:
-    """`hubplan serve` on a free port; `env` adds to its environment (HUBPLAN_TODAY, SMTP…)."""
+def start_server(
+    database: str,
+    workdir: Path,
+    env: dict | None = None,
+    command: list[str] | None = None,
+    admin: tuple[str, str] | None = None,
+) -> Server:
+    """`hubplan serve` on a free port (or `command`, which takes the same arguments), with
+    `env` added to its environment. On a new database it prints the first admin's login;
+    on one that has accounts already (a restart), give `admin`."""
     port = free_port()
     process = subprocess.Popen(
         [
-            sys.executable,
-            str(ROOT / "cli.py"),
+            *(command or [sys.executable, str(ROOT / "cli.py")]),
             "serve",
             "--port",
             str(port),
@@ -152,9 +176,8 @@ def start_server(database: str, workdir: Path, env: dict | None = None) -> Serve
         env={**os.environ, **(env or {})},
     )
     lines = []
-    admin = None
     end = time.monotonic() + 60
-    while admin is None and time.monotonic() < end:
+    while time.monotonic() < end:
         line = process.stdout.readline()
         if not line:
             break
@@ -162,6 +185,8 @@ def start_server(database: str, workdir: Path, env: dict | None = None) -> Serve
         m = re.search(r"first admin login: (\S+)\s+password: (\S+)", line)
         if m:
             admin = (m.group(1), m.group(2))
+        if admin is not None and (m or line.startswith("hubplan workspace on")):
+            break
     if admin is None:
         process.kill()
         raise AssertionError(
@@ -198,37 +223,39 @@ _SERVERS: list[Postgres] = []
 def postgres():
     """A PostgreSQL server for this test run (one, whichever modules ask); stopped at exit."""
     if not _SERVERS:
-        _SERVERS.append(_start_postgres())
+        _SERVERS.append(start_postgres())
     return _SERVERS[0]
 
 
-def _start_postgres() -> Postgres:
+def start_postgres() -> Postgres:
     """`initdb` refuses root, so as root the server runs as the package's `postgres` user, in
-    a folder that user owns."""
+    a folder that user owns. Stopped when the tests end."""
     initdb, pg_ctl = _pg_binary("initdb"), _pg_binary("pg_ctl")
     if not initdb or not pg_ctl:
         pytest.fail("PostgreSQL is not installed: `python3 tasks.py test` installs Debian's postgresql")
     folder = Path(tempfile.mkdtemp(prefix="hubplan-pg-"))
-    as_user: list[str] = []
+    as_user: tuple[str, ...] = ()
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    data, port = folder / "data", free_port()
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE, "check": True}
+        as_user = ("runuser", "-u", "postgres", "--")
+    port = free_port()
     subprocess.run(
-        [*as_user, initdb, "-D", data, "-A", "trust", "-U", "hubplan", "-E", "UTF8", "--no-sync"], **quiet
+        [*as_user, initdb, "-D", folder / "data", "-A", "trust", "-U", "hubplan", "-E", "UTF8", "--no-sync"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        check=True,
     )
     options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
-    subprocess.run(
-        [*as_user, pg_ctl, "-D", data, "-o", options, "-l", folder / "log", "-w", "start"], **quiet
-    )
+    server = Postgres(port, folder, as_user, options)
+    server.start()
 
     def stop() -> None:
-        subprocess.run([*as_user, pg_ctl, "-D", data, "-m", "fast", "-w", "stop"], capture_output=True)
+        with contextlib.suppress(subprocess.CalledProcessError):
+            server.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
     atexit.register(stop)
-    return Postgres(port)
+    return server
 
 
 @pytest.fixture(params=ENGINES)
