@@ -73,7 +73,8 @@ class Runner:
                 "Wait for that run, or cancel it and plan again."
             )
         kind = "plan" if previous is None else "replan"
-        job = new_job(db, version, previous or current_plan(db, hub), "queued", user, kind)
+        previous = previous or current_plan(db, hub)
+        job = new_job(db, version, previous, "queued", user, kind)
         db.commit()
         ctx = multiprocessing.get_context("spawn")
         channel = ctx.Queue()
