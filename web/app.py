@@ -61,7 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
     with transaction(sessions) as db:
         secret = session_secret(db)
     mark_interrupted(sessions)
-    runner = Runner(sessions, settings.solve_time_limit, settings.solve_seed)
+    runner = Runner(sessions, settings.solve_time_limit, settings.solve_seed, settings.today)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):

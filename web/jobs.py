@@ -41,16 +41,29 @@ class JobError(Exception):
 class Runner:
     """Starts, watches and cancels the worker processes of this server."""
 
-    def __init__(self, sessions: sessionmaker[Session], time_limit: float, seed: int = 0):
-        self.sessions, self.time_limit, self.seed = sessions, time_limit, seed
+    def __init__(
+        self, sessions: sessionmaker[Session], time_limit: float, seed: int = 0, today=dt.date.today
+    ):
+        self.sessions, self.time_limit, self.seed, self.today = sessions, time_limit, seed, today
         self.processes: dict[int, multiprocessing.process.BaseProcess] = {}
         self.cancelled: set[int] = set()
         self.lock = threading.Lock()
         self.threads: list[threading.Thread] = []
         self.stopping = False
 
-    def start(self, db: Session, hub: Hub, version: HubVersion, user: User | None) -> Job:
-        """A new job planning `version`, against the hub's current plan if it has one."""
+    def start(
+        self,
+        db: Session,
+        hub: Hub,
+        version: HubVersion,
+        user: User | None,
+        *,
+        previous: PlanRow | None = None,
+        pins: tuple[dict, ...] = (),
+    ) -> Job:
+        """A new job planning `version`, against the hub's current plan if it has one. With
+        `previous` (a plan being edited), a "re-plan from here": its result is a draft, and
+        `pins` (the sessions the person placed) are held."""
         running = db.scalar(select(Job).where(Job.hub_id == hub.id, Job.state.in_(("queued", "running"))))
         if running is not None:
             starter = db.get(User, running.created_by) if running.created_by else None
@@ -59,8 +72,9 @@ class Runner:
                 f"{running.id} at {running.created_at:%H:%M:%S} UTC on {running.created_at:%d %b %Y}. "
                 "Wait for that run, or cancel it and plan again."
             )
-        previous = current_plan(db, hub)
-        job = new_job(db, version, previous, "queued", user)
+        kind = "plan" if previous is None else "replan"
+        previous = previous or current_plan(db, hub)
+        job = new_job(db, version, previous, "queued", user, kind)
         db.commit()
         ctx = multiprocessing.get_context("spawn")
         channel = ctx.Queue()
@@ -70,9 +84,11 @@ class Runner:
                 channel,
                 version.instance_yaml,
                 previous.plan_json if previous else None,
-                dt.date.today(),
+                self.today(),
                 self.time_limit,
                 self.seed,
+                tuple(pins),
+                kind == "replan",
             ),
             daemon=True,
             name=f"hubplan-job-{job.id}",
@@ -172,7 +188,7 @@ class Runner:
         def store() -> None:
             with transaction(self.sessions) as db:
                 job = db.get(Job, job_id)
-                message = store_result(db, job, result)
+                message = store_result(db, job, result, self.today())
                 job.state, job.message, job.finished_at = "done", message, utcnow()
 
         patiently(store)  # a result is not lost to a database that is away for a while
@@ -226,12 +242,16 @@ def mark_interrupted(sessions: sessionmaker[Session]) -> int:
         return done.rowcount or 0
 
 
-def new_job(db: Session, version: HubVersion, previous: PlanRow | None, state: str, user: User | None) -> Job:
-    """A run planning `version`, against the plan `previous` when it re-plans one."""
+def new_job(
+    db: Session, version: HubVersion, previous: PlanRow | None, state: str, user: User | None, kind: str = "plan"
+) -> Job:
+    """A run planning `version`, against the plan `previous` when it re-plans one; a
+    "replan" run (from the plan editor) makes a draft."""
     job = Job(
         hub_id=version.hub_id,
         version_id=version.id,
         previous_plan_id=previous.id if previous else None,
+        kind=kind,
         state=state,
         progress_json="",
         message="",

@@ -14,7 +14,7 @@ import functools
 import hashlib
 import json
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from scheduler.core.plan import SOLVED, Plan
@@ -37,7 +37,7 @@ def latest_job(db: Session, hub: Hub) -> Job | None:
     return db.scalar(select(Job).where(Job.hub_id == hub.id).order_by(Job.id.desc()).limit(1))
 
 
-def store_result(db: Session, job: Job, result) -> str:
+def store_result(db: Session, job: Job, result, today: dt.date | None = None) -> str:
     """Store a worker's `Result` for `job`; returns one line saying what happened."""
     if result.status not in (*SOLVED, "infeasible"):
         return result.message or f"no plan ({result.status})"
@@ -45,40 +45,66 @@ def store_result(db: Session, job: Job, result) -> str:
     current = current_plan(db, hub)
     solved = result.status in SOLVED
     stale = current is not None and current.id != job.previous_plan_id
+    # "Re-plan from here" gives a draft for a person to look at; "Plan the year", the plan.
+    wanted = job.kind != "replan"
     row = PlanRow(
         hub_id=hub.id,
         version_id=job.version_id,
         job_id=job.id,
-        state="current" if solved and not stale else "draft",
+        state="draft",
         status=result.status,
         plan_json=result.files["plan.json"].decode(),
         explanation=(result.files.get("explanation.txt") or b"").decode() or None,
         summary="\n".join(result.summary),
+        label=result.label,
+        based_on_id=job.previous_plan_id,
+        created_by=job.created_by,
         created_at=utcnow(),
     )
-    if row.state == "current" and current is not None:
-        current.state = "superseded"  # checked against its version column
+    if solved and wanted and not stale:
+        make_current(db, hub, row, result.files, today or dt.date.today())
+    else:
+        db.add(row)
         db.flush()
-    db.add(row)
-    db.flush()
-    files = {path: (content, None) for path, content in result.files.items()}
-    if row.state == "current" and current is not None:
-        old = (instance_of(db.get(HubVersion, current.version_id)), plan_of(current))
-        new = instance_of(db.get(HubVersion, job.version_id))
-        files.update(farewell_files(db, current, old, new, dt.date.today()))
-    db.add_all(
-        PlanFile(plan_id=row.id, path=path, content=content, etag=etag(content), expires=expires)
-        for path, (content, expires) in files.items()
-    )
+        add_files(db, row, {path: (content, None) for path, content in result.files.items()})
     job.plan_id = row.id
     if not solved:
         return "no plan satisfies every rule; see the explanation"
+    if not wanted:
+        return f"{result.status}: a draft of {len(plan_of(row).sessions)} sessions to look at and apply"
     if stale:
         return "planned, but another run changed the plan meanwhile; kept as a draft"
     return f"{result.status}: {len(plan_of(row).sessions)} sessions"
 
 
-def _session(d: dict) -> Meeting:
+def make_current(db: Session, hub: Hub, row: PlanRow, files: dict[str, bytes], today: dt.date) -> None:
+    """Make `row` the hub's current plan, with its files and, for subjects the new plan's
+    version no longer has, farewell feeds; the plan it replaces is superseded (both rows are
+    checked against their version counters when flushed)."""
+    current = current_plan(db, hub)
+    if current is not None and current.id != row.id:
+        current.state = "superseded"
+        db.flush()
+    row.state = "current"
+    db.add(row)  # a new row, or a draft made current
+    db.flush()
+    db.execute(delete(PlanFile).where(PlanFile.plan_id == row.id))  # a draft's files, made anew
+    stored = {path: (content, None) for path, content in files.items()}
+    if current is not None and current.id != row.id:
+        old = (instance_of(db.get(HubVersion, current.version_id)), plan_of(current))
+        new = instance_of(db.get(HubVersion, row.version_id))
+        stored.update(farewell_files(db, current, old, new, today))
+    add_files(db, row, stored)
+
+
+def add_files(db: Session, row: PlanRow, files: dict[str, tuple[bytes, dt.date | None]]) -> None:
+    db.add_all(
+        PlanFile(plan_id=row.id, path=path, content=content, etag=etag(content), expires=expires)
+        for path, (content, expires) in files.items()
+    )
+
+
+def session_of(d: dict) -> Meeting:
     """A session of plan.json, as `Session.as_dict` wrote it."""
     return Meeting(
         date=dt.date.fromisoformat(d["date"]),
@@ -101,13 +127,13 @@ def _plan(plan_id: int, text: str) -> Plan:
     return Plan(
         instance=doc.get("instance", ""),
         status=doc.get("status", "unknown"),
-        sessions=[_session(s) for s in doc.get("sessions", [])],
+        sessions=[session_of(s) for s in doc.get("sessions", [])],
         objective=doc.get("objective"),
         best_bound=doc.get("best_bound"),
         solve_seconds=doc.get("solve_seconds") or 0.0,
         objective_terms=doc.get("objective_terms") or {},
         notes=doc.get("notes") or [],
-        cancelled=[_session(s) for s in doc.get("cancelled", [])],
+        cancelled=[session_of(s) for s in doc.get("cancelled", [])],
         stats=doc.get("stats") or {},
     )
 

@@ -142,6 +142,11 @@ class PlanRow(Base):
     summary: Mapped[str] = mapped_column(Text, default="")  # re-planning: kept/moved/added/cancelled
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # What a draft is, in words ('moved by hand', 'repair 1 of 3 …'), the plan it was made
+    # from, and who made it (`web.drafts`).
+    label: Mapped[str] = mapped_column(String(300), default="")
+    based_on_id: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     __mapper_args__ = {"version_id_col": version}
 
 
@@ -179,3 +184,25 @@ class FeedToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+EVENTS = ("applied", "restored")
+
+
+class PlanEvent(Base):
+    """The history of a hub's plans: who applied which draft (and what it changed), or restored
+    which earlier plan as a draft, and when. An applied event keeps its changes (as
+    `changes.csv` says them, with each session's people) for the messages to the people who
+    moved, and what was sent to whom."""
+
+    __tablename__ = "plan_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(16))  # one of EVENTS
+    plan_id: Mapped[int] = mapped_column(Integer)  # the plan applied, or the draft a restore made
+    other_id: Mapped[int | None] = mapped_column(Integer)  # the plan replaced, or the plan restored
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    changes_json: Mapped[str] = mapped_column(Text, default="[]")
+    notified_json: Mapped[str] = mapped_column(Text, default="[]")  # messages sent: to whom, when

@@ -406,13 +406,20 @@ class _Cast:
 
 def _overlapping(periods, days: frozenset[dt.date], wg: WorkGroupSpec, min_days: int) -> list[Period]:
     """Each period cut to the WG window, kept when that leaves at least min_days school days."""
+    return list(_cut(tuple(periods), days, wg.start, wg.end, min_days))
+
+
+@functools.lru_cache(maxsize=4096)  # asked for again by every check of the rules that count per term
+def _cut(
+    periods, days: frozenset[dt.date], start: dt.date, end: dt.date, min_days: int
+) -> tuple[Period, ...]:
     out = []
     ordered = _in_order(days)
     for t in periods:
-        lo, hi = max(t.start, wg.start), min(t.end, wg.end)
+        lo, hi = max(t.start, start), min(t.end, end)
         if lo <= hi and bisect.bisect_right(ordered, hi) - bisect.bisect_left(ordered, lo) >= min_days:
             out.append(Period(t.name, lo, hi))
-    return out
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=1024)  # a calendar's days are asked for once per activity

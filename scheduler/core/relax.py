@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from models.edits import Edit
 from scheduler.core.calendar import WEEKDAY_NAMES, Period
 from scheduler.core.problem import Problem
 
@@ -20,6 +21,9 @@ from scheduler.core.problem import Problem
 class Relaxation:
     text: str  # what to change, naming the instance field
     apply: Callable[[Problem], Problem]
+    # The same change made to the instance (`models.edits`), so that a person can make it
+    # with one button and plan again (the workspace); tests hold the two to agree.
+    edit: Edit | None = None
 
     @property
     def field(self) -> str:
@@ -74,7 +78,12 @@ def lift_blackout(p: Problem, sid: str, reason: str, days: list[dt.date], text: 
     return Relaxation(
         (text or f"lift {name}'s blackout '{reason}' on {day_span(days)}") + f" (schools: {sid}, blackouts)",
         apply,
+        Edit("lift_blackout", {"school": sid, "dates": _iso(days)}),
     )
+
+
+def _iso(days) -> list[str]:
+    return [d.isoformat() for d in sorted(days)]
 
 
 def shorter_blackouts(p: Problem, sid: str, reason: str, days: list[dt.date]) -> list[Relaxation]:
@@ -111,6 +120,7 @@ def add_release_day(p: Problem, pid: str, day: str) -> Relaxation:
     return Relaxation(
         f"add {day} to {person.name}'s release_days ({_field(p, pid)})",
         lambda q: _person(q, pid, release_days=q.people[pid].release_days | {day}),
+        Edit("add_release_day", {"person": pid, "day": day}),
     )
 
 
@@ -119,6 +129,7 @@ def free_dates(p: Problem, pid: str, days: list[dt.date]) -> Relaxation:
     return Relaxation(
         f"make {p.people[pid].name} available on {day_span(days)} ({_field(p, pid)}, unavailable)",
         lambda q: _person(q, pid, unavailable=q.people[pid].unavailable - gone),
+        Edit("free_dates", {"person": pid, "dates": _iso(days)}),
     )
 
 
@@ -127,6 +138,7 @@ def move_commitments(p: Problem, pid: str, days: list[dt.date]) -> Relaxation:
     return Relaxation(
         f"move {p.people[pid].name}'s commitments off {day_span(days)} ({_field(p, pid)}, commitments)",
         lambda q: _person(q, pid, busy=frozenset(x for x in q.people[pid].busy if x[0] not in gone)),
+        Edit("remove_commitments", {"person": pid, "dates": _iso(days)}),
     )
 
 
@@ -159,6 +171,7 @@ def widen_window(p: Problem, wid: str) -> Relaxation | None:
         f"widen {wid}'s window from {wg.start}..{wg.end} to the whole year {start}..{end} "
         f"(work_groups: {wid}, from/to)",
         lambda q: _wg(q, wid, start=start, end=end),
+        Edit("set_window", {"work_group": wid, "start": start.isoformat(), "end": end.isoformat()}),
     )
 
 
@@ -171,7 +184,9 @@ def lower_gap(p: Problem, wid: str) -> Relaxation:
         return _wg(q, wid, params={**wg.params, "group_gap_days": (new, new)})
 
     return Relaxation(
-        f"lower {wid}'s params.group_gap_days from {now:g} to {new:g} (work_groups: {wid})", apply
+        f"lower {wid}'s params.group_gap_days from {now:g} to {new:g} (work_groups: {wid})",
+        apply,
+        Edit("set_param", {"work_group": wid, "name": "group_gap_days", "value": new}),
     )
 
 
@@ -181,6 +196,7 @@ def raise_weekly(p: Problem, pid: str) -> Relaxation:
     return Relaxation(
         f"raise {p.people[pid].name}'s max_days_per_week from {now:g} to {new:g} ({_field(p, pid)})",
         lambda q: _person(q, pid, max_days_per_week=new),
+        Edit("set_person", {"person": pid, "name": "max_days_per_week", "value": new}),
     )
 
 
@@ -190,6 +206,7 @@ def raise_budget(p: Problem, pid: str) -> Relaxation:
     return Relaxation(
         f"raise {p.people[pid].name}'s max_release_days from {now:g} to {new:g} ({_field(p, pid)})",
         lambda q: _person(q, pid, max_release_days=new),
+        Edit("set_person", {"person": pid, "name": "max_release_days", "value": new}),
     )
 
 
@@ -198,6 +215,7 @@ def raise_km(p: Problem) -> Relaxation:
     return Relaxation(
         f"raise max_same_day_km from {p.max_same_day_km:g} to {new:g}",
         lambda q: dataclasses.replace(q, max_same_day_km=new),
+        Edit("set_max_km", {"value": new}),
     )
 
 
@@ -205,6 +223,7 @@ def drop_pin(p: Problem, index: int) -> Relaxation:
     return Relaxation(
         f"remove pinned[{index}]",
         lambda q: dataclasses.replace(q, pins=[x for x in q.pins if x.index != index]),
+        Edit("drop_pin", {"index": index}),
     )
 
 
@@ -213,4 +232,8 @@ def move_pin(index: int, day: dt.date, slot: str) -> Relaxation:
         pins = [dataclasses.replace(x, date=day, slot=slot) if x.index == index else x for x in q.pins]
         return dataclasses.replace(q, pins=pins)
 
-    return Relaxation(f"move pinned[{index}] to {day} {slot}, the nearest date the rules allow", apply)
+    return Relaxation(
+        f"move pinned[{index}] to {day} {slot}, the nearest date the rules allow",
+        apply,
+        Edit("move_pin", {"index": index, "date": day.isoformat(), "slot": slot}),
+    )

@@ -6,13 +6,12 @@ it returns an Outcome whose `exit_code` is the one CONTRACT.md gives, and the ca
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from scheduler.core.collector import collector_spared
 from scheduler.core.plan import SOLVED, Plan
 
 if TYPE_CHECKING:
@@ -32,6 +31,7 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
     total_cost: float | None = None  # hub "total after funding", GBP
     changes: list | None = None  # re-planning: scheduler.services.replan.Change rows
+    relaxations: list = field(default_factory=list)  # infeasible: the checked relaxations shown
     wall_seconds: float = 0.0
     problem: Problem | None = None  # the problem planned, once the instance loaded
 
@@ -73,27 +73,18 @@ def invalid(source: str, problems: list[tuple[str, str]], started: float) -> Out
     )
 
 
-@contextlib.contextmanager
-def _collector_spared():
-    """Everything alive now (the instance, the problem) outlives what follows: out of the
-    cycle collector's sight, it is not walked again at each of the many collections that
-    building models and calendars set off (a typical hub: 1 s of GC down to 0.25 s). Back
-    in sight afterwards, so a batch worker still frees what its last job left."""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-
-
 def solve_file(
     source: str | Path,
     out_dir: str | Path,
     options=None,
     previous: str | Path | None = None,
     today=None,
+    plan_only: bool = False,
+    replan_pieces: bool = False,
 ) -> Outcome:
-    """Load, plan (or re-plan against `previous` from `today` on), explain, render and write."""
+    """Load, plan (or re-plan against `previous` from `today` on), explain, render and write
+    (with `plan_only`, the plan and its changes alone: see `render_outputs`; `replan_pieces`:
+    see `solve`)."""
     from models.load import InstanceError, load_instance
     from scheduler.core.problem import Problem
     from scheduler.core.progress import Progress
@@ -102,7 +93,7 @@ def solve_file(
     from scheduler.outputs.export import render_outputs
     from scheduler.outputs.files import OutputFolderError, writable_output, write_outputs
     from scheduler.outputs.manifest import manifest, manifest_json
-    from scheduler.services.explain import explain_infeasible
+    from scheduler.services.explain import explanation
 
     started = time.perf_counter()
     source = str(source)
@@ -124,15 +115,15 @@ def solve_file(
             replan = prepare(problem, previous, today)
         except ReplanError as exc:
             return invalid(source, exc.problems, started)
-    with _collector_spared():  # planning, explaining and rendering
-        plan = solve(problem, options, replan=replan)
+    with collector_spared():  # planning, explaining and rendering
+        plan = solve(problem, options, replan=replan, replan_pieces=replan_pieces)
         outcome = Outcome(source, plan.status, EXIT_OK, plan=plan, problem=problem)
         if plan.status == "unknown":
             outcome.exit_code = EXIT_TIME_LIMIT
             outcome.wall_seconds = time.perf_counter() - started
             return outcome
         if plan.status == "infeasible":
-            outcome.explanation = explain_infeasible(
+            outcome.explanation, outcome.relaxations = explanation(
                 problem, plan, replan=replan, on_progress=options.on_progress
             )
             outcome.exit_code = EXIT_NO_PLAN
@@ -140,7 +131,9 @@ def solve_file(
             outcome.changes = replan.label(problem, plan)
         if options.on_progress is not None:
             options.on_progress(Progress("write", 0, 1, time.perf_counter() - started))
-        files = render_outputs(inst, plan, outcome.explanation, replan=replan, changes=outcome.changes)
+        files = render_outputs(
+            inst, plan, outcome.explanation, replan=replan, changes=outcome.changes, plan_only=plan_only
+        )
     files["manifest.json"] = manifest_json(
         manifest(source, options, plan, files, previous=previous, today=today)
     )

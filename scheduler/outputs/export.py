@@ -73,9 +73,26 @@ def plan_csv(plan: Plan) -> bytes:
 
 
 def render_outputs(
-    instance: Instance, plan: Plan, explanation: str | None = None, *, replan=None, changes=None
+    instance: Instance,
+    plan: Plan,
+    explanation: str | None = None,
+    *,
+    replan=None,
+    changes=None,
+    plan_only: bool = False,
 ) -> dict[str, bytes]:
-    """Every output file of a solve, by relative path."""
+    """Every output file of a solve, by relative path; with `plan_only`, just plan.json,
+    changes.csv and explanation.txt (a draft in the workspace, whose calendars, costs and
+    report are made when it is applied)."""
+    if plan_only:
+        files = {"plan.json": plan_json(plan)}
+        if changes is not None:
+            from scheduler.services.replan import changes_csv
+
+            files["changes.csv"] = changes_csv(changes)
+        if explanation is not None:
+            files["explanation.txt"] = explanation.encode()
+        return files
     files: dict[str, bytes] = {"plan.json": plan_json(plan), "plan.csv": plan_csv(plan)}
     lines = cost_lines(instance, plan)
     files["costs.csv"] = costs_csv(lines)

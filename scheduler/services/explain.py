@@ -24,6 +24,7 @@ from __future__ import annotations
 from scheduler.core.decompose import components, restrict
 from scheduler.core.problem import Problem
 from scheduler.core.progress import OnProgress, Steps
+from scheduler.core.relax import Relaxation
 from scheduler.services.causes import counting_facts
 from scheduler.services.clash import core_facts
 from scheduler.services.facts import CHECK_LIMIT, Fact
@@ -111,15 +112,15 @@ def _together_line(group: list[Fact]) -> str:
 
 def _fact_lines(f: Fact, alone: bool) -> list[str]:
     lines = [f"- {f.rule + ': ' if f.rule else ''}{f.text}"]
-    pairs = [change for change in f.checked if len(change) > 1]
-    if pairs:
+    shown = _shown(f)
+    if shown and len(shown[0]) > 1:
         lines.append(
             "  No single change tried here was enough; these together were (checked by solving again):"
         )
-        lines += [f"    - {r.text}" for r in pairs[0]]
-    elif f.checked:
+        lines += [f"    - {r.text}" for r in shown[0]]
+    elif shown:
         lines.append("  Relax (each checked by solving again with it):" if alone else "  Relax:")
-        lines += [f"    - {change[0].text}" for change in f.checked]
+        lines += [f"    - {change[0].text}" for change in shown]
     elif f.note:
         lines.append(f"  {f.note}")
     return lines
@@ -128,6 +129,13 @@ def _fact_lines(f: Fact, alone: bool) -> list[str]:
 def _short(wgs: tuple[str, ...]) -> str:
     """A part of the hub in a few words, for the progress line."""
     return wgs[0] + (f" and {len(wgs) - 1} more" if len(wgs) > 1 else "")
+
+
+def _shown(f: Fact) -> list[tuple[Relaxation, ...]]:
+    """The changes a fact shows: the first pair that worked when no single change did, else
+    each single change that worked."""
+    pairs = [change for change in f.checked if len(change) > 1]
+    return pairs[:1] if pairs else [change[:1] for change in f.checked]
 
 
 def explain_infeasible(
@@ -140,9 +148,22 @@ def explain_infeasible(
 ) -> str:
     """A short text: the facts that clash, each with its rule id, and checked changes. Each
     solve it runs is told to `on_progress` as a step, with what it checks."""
+    return explanation(p, plan, replan, prover, found, on_progress)[0]
+
+
+def explanation(
+    p: Problem,
+    plan=None,
+    replan=None,
+    prover: Prover | None = None,
+    found: list[Fact] | None = None,
+    on_progress: OnProgress | None = None,
+) -> tuple[str, list[tuple[Relaxation, ...]]]:
+    """The explanation's text, and every change it shows as checked (a pair when neither
+    alone was enough): the workspace offers each as a button that makes it and plans again."""
     prover = prover or Prover(steps=Steps(on_progress, "explain"))
-    facts = find_facts(p, replan, prover, found)
-    return render(p, check_relaxations(p, facts, prover))
+    facts = check_relaxations(p, find_facts(p, replan, prover, found), prover)
+    return render(p, facts), [change for f in facts for change in _shown(f)]
 
 
 def explain_instance(

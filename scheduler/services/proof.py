@@ -28,7 +28,6 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 
-from models.units import HALVES
 from scheduler.core.decompose import components, restrict
 from scheduler.core.formulation import post_rules
 from scheduler.core.model import Builder
@@ -37,7 +36,7 @@ from scheduler.core.problem import PersonCal, Problem
 from scheduler.core.progress import Steps
 from scheduler.core.relax import Relaxation
 from scheduler.core.rules import check_plan
-from scheduler.core.solve import SolveOptions, extract_sessions, new_solver, pin_problems, run, solve
+from scheduler.core.solve import SolveOptions, days_of, extract_sessions, new_solver, pin_problems, run, solve
 from scheduler.services.clash import core_relaxations, model_core
 from scheduler.services.facts import CHECK_LIMIT, Fact
 
@@ -117,7 +116,7 @@ class Prover:
                 return alone if alone != "feasible" else self._whole(q)
             if plan.status != "feasible":
                 return plan.status
-            taken |= {(s.date, h) for s in plan.sessions if lead in s.attendees for h in HALVES}
+            taken |= days_of(plan, lead)
             plans.append(plan)
         if lead is not None and q.people[lead].max_days_per_week is not None:
             return (
@@ -136,7 +135,7 @@ class Prover:
         return self._leads[key][1]
 
     def _whole(self, q: Problem) -> str:
-        """As `solve` plans it (pieces, then `solve.repair`), stopping at a first plan."""
+        """As `solve` plans it (pieces, then `solve.join`), stopping at a first plan."""
         self.solved += 1
         plan = solve(q, SolveOptions(time_limit=self.time_limit, first_solution=True))
         return "feasible" if plan.status in SOLVED else plan.status

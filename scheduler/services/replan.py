@@ -212,6 +212,14 @@ def prepare(problem: Problem, path: str | Path, today: dt.date | None) -> Replan
         raise ReplanError(
             [(f"--previous {path}: {at}" if at else "--previous", msg) for at, msg in exc.problems]
         ) from None
+    return previous_plan(problem, live, cancelled, today)
+
+
+def previous_plan(
+    problem: Problem, live: list[Session], cancelled: list[Session], today: dt.date | None
+) -> Replan:
+    """A previous plan's live and cancelled sessions (as read, or as the workspace keeps them)
+    ready to re-plan against, or to label a new plan against (`Replan.label`)."""
     live_sessions = _with_ids(live)
     known = {a.key for a in problem.activities}
     keys = {s.id: problem.session_key(s) or s.stream for s in live_sessions}

@@ -31,8 +31,8 @@ _store_result = web.jobs.store_result
 _runner_store = web.jobs.Runner._store
 
 
-def store_result(db, job, result):
-    message = _store_result(db, job, result)
+def store_result(db, job, result, today=None):
+    message = _store_result(db, job, result, today)
     if WHEN == "inside":
         db.flush()
         _pause()

@@ -11,8 +11,10 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 from sqlalchemy.orm import Session
 
 from web.auth import COORDINATOR, VIEWER, Viewer, database
+from web.hubedits import offered
 from web.jobs import JobError
 from web.pages import render
+from web.plans import plan_file
 from web.tables import JOB_ENDED, HubVersion, Job, PlanRow
 from web.views.hubs import hub_version
 
@@ -44,6 +46,7 @@ def job_page(
 ):
     job = _job(db, viewer, job_id)
     plan_row = db.get(PlanRow, job.plan_id) if job.plan_id else None
+    offered = relaxations(db, plan_row) if plan_row is not None and plan_row.explanation else []
     return render(
         request,
         viewer,
@@ -54,7 +57,15 @@ def job_page(
         progress=json.loads(job.progress_json) if job.progress_json else None,
         plan_row=plan_row,
         ended=job.state in JOB_ENDED,
+        offered=offered,
+        relax_plan_id=plan_row.id if plan_row else 0,
     )
+
+
+def relaxations(db: Session, row: PlanRow) -> list[tuple[str, str]]:
+    """The changes an explanation checked, offered as buttons (`web.hubedits.offered`)."""
+    found = plan_file(db, row, "relaxations.json")
+    return offered({"relaxations.json": found.content} if found else {}, db.get(HubVersion, row.version_id))
 
 
 def _state(sessions, job_id: int) -> tuple[str, str, str]:

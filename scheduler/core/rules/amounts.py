@@ -24,6 +24,7 @@ from scheduler.core.rules.base import (
     Rule,
     Violation,
     activity,
+    ids,
     iso_week,
     only_wg,
     params,
@@ -100,7 +101,7 @@ def check_periods(c: Checked, rule_id: str) -> Iterator[Violation]:
     """Each period with too few or too many sessions of an activity; with a most per period,
     also every session outside the periods the window covers."""
     p = c.problem
-    for wg in p.work_groups.values():
+    for wg in c.work_groups():
         for act in wg.activities:
             required = stream_periods(p, wg, act) if period_rule(act.kind) == rule_id else None
             if required is None:
@@ -108,40 +109,52 @@ def check_periods(c: Checked, rule_id: str) -> Iterator[Violation]:
             periods, rng = required
             ss = [s for s in c.of_wg(wg.id) if s.kind == act.kind and s.school == act.school]
             for t in periods:
-                n = sum(1 for s in ss if s.date in t)
-                if not in_range(n, rng):
+                inside = [s for s in ss if s.date in t]
+                if not in_range(len(inside), rng):
                     where = f"the {t.name} term" if wg.stream(act.kind).per_term else f"half-term {t.name}"
                     yield Violation(
                         rule_id,
-                        f"{count_text(p, wg.id, act.kind, n, act.school)} in {where} ({t.start}..{t.end}); "
-                        f"needs {range_text(rng)}",
+                        f"{count_text(p, wg.id, act.kind, len(inside), act.school)} in {where} "
+                        f"({t.start}..{t.end}); needs {range_text(rng)}",
                         wg.id,
+                        ("wg", wg.id),
+                        ids(inside or ss),  # none in the period: the stream's, one of which could be
                     )
             if rng[1] < INF:
                 for s in ss:
                     if not any(s.date in t for t in periods):
                         yield Violation(
-                            rule_id, f"{c.describe(s)} falls outside the periods the WG covers", wg.id
+                            rule_id,
+                            f"{c.describe(s)} falls outside the periods the WG covers",
+                            wg.id,
+                            ("wg", wg.id),
+                            (s.id,),
                         )
 
 
 def check_shape(c: Checked, rule_id: str, kinds: Iterable[str]) -> Iterator[Violation]:
     """Sessions held elsewhere, led by someone else or without someone their stream names."""
     kinds = set(kinds)
-    for s, _ in c.sessions_with_activity():
+    for s, _ in c.judged():
         base = c.planned(s)
         if s.kind not in kinds or base is None:
             continue
+        own = {"about": ("session", s.id), "sessions": (s.id,)}
         if s.venue != base.venue:
-            yield Violation(rule_id, f"{c.describe(s)}: held at {base.venue}, not {s.venue}", s.work_group)
+            yield Violation(
+                rule_id, f"{c.describe(s)}: held at {base.venue}, not {s.venue}", s.work_group, **own
+            )
         if s.specialist != base.leader:
             yield Violation(
-                rule_id, f"{c.describe(s)}: led by {base.leader}, not {s.specialist}", s.work_group
+                rule_id, f"{c.describe(s)}: led by {base.leader}, not {s.specialist}", s.work_group, **own
             )
         missing = [t for t in base.teachers if t not in s.teachers]
         if missing:
             yield Violation(
-                rule_id, f"{c.describe(s)}: everyone attends; missing {', '.join(missing)}", s.work_group
+                rule_id,
+                f"{c.describe(s)}: everyone attends; missing {', '.join(missing)}",
+                s.work_group,
+                **own,
             )
 
 
@@ -152,6 +165,7 @@ class R4SupportDays(Rule):
     visits and every meeting are half-days)."""
 
     id, title = "R4", "support days"
+    reach = "group"
 
     def add(self, b: Builder) -> None:
         for wg in b.problem.work_groups.values():
@@ -187,7 +201,7 @@ class R4SupportDays(Rule):
         return f"{act.label(p) if act else name} must take the days its programme sets"
 
     def check(self, c: Checked) -> Iterator[Violation]:
-        for s, _ in c.sessions_with_activity():
+        for s, _ in c.judged():
             stream = c.wg(s).stream(s.kind)
             if s.slot not in stream.slots:
                 what = KIND_LABEL.get(s.kind, s.kind)
@@ -195,14 +209,16 @@ class R4SupportDays(Rule):
                     self.id,
                     f"{c.describe(s)}: {c.wg(s).programme.name} {what}s are {_slots_text(stream.slots)}",
                     s.work_group,
+                    ("session", s.id),
+                    (s.id,),
                 )
-        for wg in c.problem.work_groups.values():
+        for wg in c.work_groups():
             total = 0
+            about = ("wg", wg.id)
             for stream in wg.programme.streams:
                 for unit, _ in wg.units(stream):
-                    h = sum(
-                        units(s.slot) for s in c.of_wg(wg.id) if s.kind == stream.kind and s.school == unit
-                    )
+                    ss = [s for s in c.of_wg(wg.id) if s.kind == stream.kind and s.school == unit]
+                    h = sum(units(s.slot) for s in ss)
                     total += h
                     if stream.days is not None and not in_range(h / 2, stream.days):
                         what = KIND_LABEL.get(stream.kind, stream.kind) + "s"
@@ -211,11 +227,17 @@ class R4SupportDays(Rule):
                             self.id,
                             f"{wg.id} has {days_text(h)} of {what}{to}; needs {range_text(stream.days)}",
                             wg.id,
+                            about,
+                            ids(ss),
                         )
             rng = wg.programme.total_days
             if rng is not None and not in_range(total / 2, rng):
                 yield Violation(
-                    self.id, f"{wg.id} has {days_text(total)} in all; needs {range_text(rng)}", wg.id
+                    self.id,
+                    f"{wg.id} has {days_text(total)} in all; needs {range_text(rng)}",
+                    wg.id,
+                    about,
+                    ids(c.of_wg(wg.id)),
                 )
 
 
@@ -225,6 +247,7 @@ class R5GroupMeetings(Rule):
     names: all the WG's teachers at a group meeting (headteachers' meetings: R13)."""
 
     id, title = "R5", "group meetings"
+    reach = "group"
 
     def add(self, b: Builder) -> None:
         for wg in b.problem.work_groups.values():
@@ -244,17 +267,19 @@ class R5GroupMeetings(Rule):
 
     def check(self, c: Checked) -> Iterator[Violation]:
         yield from check_shape(c, self.id, (k for k in KIND_LABEL if k != "headteachers"))
-        for wg in c.problem.work_groups.values():
+        for wg in c.work_groups():
             for stream in wg.programme.streams:
                 if stream.sessions is None:
                     continue
                 for unit, _ in wg.units(stream):
-                    n = sum(1 for s in c.of_wg(wg.id) if s.kind == stream.kind and s.school == unit)
-                    if not in_range(n, stream.sessions):
+                    ss = [s for s in c.of_wg(wg.id) if s.kind == stream.kind and s.school == unit]
+                    if not in_range(len(ss), stream.sessions):
                         yield Violation(
                             self.id,
-                            f"{count_text(c.problem, wg.id, stream.kind, n, unit)}; needs {range_text(stream.sessions)}",
+                            f"{count_text(c.problem, wg.id, stream.kind, len(ss), unit)}; needs {range_text(stream.sessions)}",
                             wg.id,
+                            ("wg", wg.id),
+                            ids(ss),
                         )
 
 
@@ -263,6 +288,7 @@ class R6LaunchFirst(Rule):
     the first session of that stream; a later slot of the same date is fine."""
 
     id, title = "R6", "launch first"
+    reach = "group"
 
     def add(self, b: Builder) -> None:
         for wg in b.problem.work_groups.values():
@@ -312,7 +338,7 @@ class R6LaunchFirst(Rule):
         return f"{wg_names(label)}'s first group meeting must come before any visit"
 
     def check(self, c: Checked) -> Iterator[Violation]:
-        for wg in c.problem.work_groups.values():
+        for wg in c.work_groups():
             ss = c.of_wg(wg.id)
             for stream in wg.programme.streams:
                 if stream.after is None:
@@ -328,6 +354,8 @@ class R6LaunchFirst(Rule):
                             f"{c.describe(v)} comes before {wg.id}'s first {KIND_LABEL[stream.after]} "
                             f"({min(g.date for g in first)})",
                             wg.id,
+                            ("wg", wg.id),
+                            (v.id, min(first).id),
                         )
 
 
@@ -335,6 +363,7 @@ class R7TermlyContact(Rule):
     """Visits per term: at least one a term in Secondary Development, exactly one in Primary."""
 
     id, title = "R7", "termly contact"
+    reach = "group"
 
     def terms(self, p: Problem, wg: WorkGroupSpec, school: str) -> list[Period]:
         """The terms in which the school needs visits (none when its visits are not counted so)."""
@@ -359,6 +388,7 @@ class R8Spacing(Rule):
     least `gap_days` apart (14 for group meetings); meetings per term or half-term."""
 
     id, title = "R8", "spacing"
+    reach = "week"  # a school's visits in one ISO week
 
     def cadence(self, p: Problem, wg: WorkGroupSpec) -> list[Period]:
         """The periods in which the WG needs group meetings (none when not counted so)."""
@@ -413,10 +443,9 @@ class R8Spacing(Rule):
         return [lower_gap(p, w) for w in label.wgs]
 
     def check(self, c: Checked) -> Iterator[Violation]:
-        p = c.problem
         weekly: dict[tuple[str, tuple[int, int]], list] = defaultdict(list)
         for s in c.sessions:
-            if s.kind == "visit" and s.school:
+            if s.kind == "visit" and s.school and c.asks("school", s.school):
                 weekly[(s.school, iso_week(s.date))].append(s)
         for (school, (y, w)), ss in sorted(weekly.items()):
             if len(ss) > 1:
@@ -425,8 +454,10 @@ class R8Spacing(Rule):
                     f"{school} has {len(ss)} visits in week {y}-W{w:02d}: "
                     + ", ".join(c.describe(s) for s in ss),
                     ss[0].work_group,
+                    ("school", school),
+                    ids(ss),
                 )
-        for wg in p.work_groups.values():
+        for wg in c.work_groups():
             for stream in wg.programme.streams:
                 if stream.gap_days is None:
                     continue
@@ -440,5 +471,7 @@ class R8Spacing(Rule):
                                 f"{wg.id} {KIND_LABEL[stream.kind]}s on {a.date} and {b.date} are less than "
                                 f"{gap} days apart",
                                 wg.id,
+                                ("wg", wg.id),
+                                (a.id, b.id),
                             )
         yield from check_periods(c, self.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from models.units import Range, range_text
@@ -20,12 +20,30 @@ if TYPE_CHECKING:  # pragma: no cover
 
 @dataclass(frozen=True, order=True)
 class Violation:
+    """Where a plan breaks a rule. `about` says what it is about, so that after a move only
+    the violations about what the move touches need finding again (`Checked.focus`); and
+    `sessions` names the sessions it concerns, for whoever shows it on them (the workspace)."""
+
     rule: str
     message: str
     work_group: str = ""
+    about: tuple[str, str] = field(default=("", ""), compare=False)  # (ABOUT kind, id)
+    sessions: tuple[str, ...] = field(default=(), compare=False)  # their ids
 
     def __str__(self) -> str:
         return f"{self.rule}: {self.message}"
+
+
+# What a violation can be about: one session's own placement (R1–R3's reasons, R4's
+# lengths, R5's shape), a Work Group's sessions together, a person's, a venue's in one
+# slot, or the visits to one school. A move touches the session, its Work Group, its
+# attendees, its venue and the school it visits; nothing else.
+ABOUT = ("session", "wg", "person", "venue", "school")
+
+
+def ids(sessions) -> tuple[str, ...]:
+    """The ids of these sessions, in plan order."""
+    return tuple(s.id for s in sorted(sessions))
 
 
 @functools.lru_cache(maxsize=4096)  # a few hundred school days, asked for per candidate
@@ -41,6 +59,11 @@ class Rule:
 
     id = ""
     title = ""
+    # Which other sessions bear on a violation this rule finds about a session: only those
+    # of its Work Group ('group'), those of its people, venue and visited school in the same
+    # ISO week too ('week': a half-day, a day, a week), or in the whole year ('year'). The
+    # workspace's panel checks each date of a session against just those.
+    reach = "year"
 
     def add(self, b: Builder) -> None:
         """Post the rule to the model."""

@@ -18,6 +18,7 @@ from scheduler.core.rules.base import (
     Violation,
     activity,
     event_name,
+    ids,
     iso_week,
     pin_name,
     stream_name,
@@ -39,6 +40,7 @@ class R9SpecialistLoad(Rule):
     fixed) and has no other session of that WG."""
 
     id, title = "R9", "specialist load"
+    reach = "week"
 
     def add(self, b: Builder) -> None:
         weekly: dict[tuple[str, tuple[int, int]], list] = defaultdict(list)
@@ -82,17 +84,21 @@ class R9SpecialistLoad(Rule):
         )
 
     def check(self, c: Checked) -> Iterator[Violation]:
-        weekly: dict[tuple[str, tuple[int, int]], int] = defaultdict(int)
+        weekly: dict[tuple[str, tuple[int, int]], list] = defaultdict(list)
         for s in c.sessions:
-            weekly[(s.specialist, iso_week(s.date))] += units(s.slot)
-        for (person, (y, w)), n in sorted(weekly.items()):
+            if c.asks("person", s.specialist):
+                weekly[(s.specialist, iso_week(s.date))].append(s)
+        for (person, (y, w)), ss in sorted(weekly.items()):
             pc = c.problem.people.get(person)
+            n = sum(units(s.slot) for s in ss)
             if pc and pc.max_days_per_week is not None and n > 2 * pc.max_days_per_week:
                 yield Violation(
                     self.id,
                     f"{pc.name} leads {days_text(n)} in week {y}-W{w:02d}; at most {pc.max_days_per_week:g}",
+                    about=("person", person),
+                    sessions=ids(ss),
                 )
-        for wg in c.problem.work_groups.values():
+        for wg in c.work_groups():
             cap = wg.programme.max_days_per_week
             if cap is not None:
                 yield from self._check_wg(c, wg, cap)
@@ -100,10 +106,12 @@ class R9SpecialistLoad(Rule):
     def _check_wg(self, c: Checked, wg: WorkGroupSpec, cap: float) -> Iterator[Violation]:
         fixed: dict[tuple[int, int], int] = defaultdict(int)
         free: dict[tuple[int, int], int] = defaultdict(int)
+        week: dict[tuple[int, int], list] = defaultdict(list)
         for s in c.of_wg(wg.id):
             stream = wg.stream(s.kind)
             bucket = fixed if stream is not None and stream.fixed else free
             bucket[iso_week(s.date)] += units(s.slot)
+            week[iso_week(s.date)].append(s)
         for (y, w), n in sorted(free.items()):
             if n > max(0, 2 * cap - fixed[(y, w)]):
                 also = f" besides {days_text(fixed[(y, w)])} of central events" if fixed[(y, w)] else ""
@@ -111,11 +119,14 @@ class R9SpecialistLoad(Rule):
                     self.id,
                     f"{wg.id} has {days_text(n)} in week {y}-W{w:02d}{also}; at most {cap:g} a week",
                     wg.id,
+                    ("wg", wg.id),
+                    ids(week[(y, w)]),
                 )
 
 
 class R10ReleaseBudget(Rule):
     id, title = "R10", "release budget"
+    reach = "year"  # a teacher's days all year
 
     def add(self, b: Builder) -> None:
         load: dict[str, list] = defaultdict(list)
@@ -142,15 +153,19 @@ class R10ReleaseBudget(Rule):
         )
 
     def check(self, c: Checked) -> Iterator[Violation]:
-        load: dict[str, int] = defaultdict(int)
+        load: dict[str, list] = defaultdict(list)
         for s in c.sessions:
-            for t in s.teachers:
-                load[t] += units(s.slot)
-        for t, n in sorted(load.items()):
+            for t in c.asked("person", s.teachers):
+                load[t].append(s)
+        for t, ss in sorted(load.items()):
             pc = c.problem.people.get(t)
+            n = sum(units(s.slot) for s in ss)
             if pc and pc.max_release_days is not None and n > 2 * pc.max_release_days:
                 yield Violation(
-                    self.id, f"{pc.name} is released for {days_text(n)}; at most {pc.max_release_days:g}"
+                    self.id,
+                    f"{pc.name} is released for {days_text(n)}; at most {pc.max_release_days:g}",
+                    about=("person", t),
+                    sessions=ids(ss),
                 )
 
 
@@ -160,6 +175,7 @@ class R11Pinned(Rule):
     leaves no plan)."""
 
     id, title = "R11", "pinned"
+    reach = "group"
 
     def add(self, b: Builder) -> None:
         for pin in b.problem.pins:
@@ -213,25 +229,35 @@ class R11Pinned(Rule):
 
     def check(self, c: Checked) -> Iterator[Violation]:
         planned = {(s.work_group, s.kind, s.school, s.date, s.slot) for s in c.sessions}
+
+        def stream(wg: str, kind: str, school: str | None) -> tuple[str, ...]:
+            """The sessions one of which should be where the pin or event is."""
+            return ids(s for s in c.of_wg(wg) if s.kind == kind and s.school == school)
+
         for pin in c.problem.pins:
-            if (pin.wg, pin.kind, pin.school, pin.date, pin.slot) not in planned:
+            if c.asks("wg", pin.wg) and (pin.wg, pin.kind, pin.school, pin.date, pin.slot) not in planned:
                 yield Violation(
                     self.id,
                     f"pinned[{pin.index}] {pin.wg} {pin.kind} on {pin.date} {pin.slot} is not in the plan",
                     pin.wg,
+                    ("wg", pin.wg),
+                    stream(pin.wg, pin.kind, pin.school),
                 )
-        for act in c.problem.activities:
+        for act in (a for wg in c.work_groups() for a in wg.activities):
             for day in sorted(act.dates or ()):
                 if (act.wg, act.kind, act.school, day, act.slots[0]) not in planned:
                     yield Violation(
                         self.id,
                         f"{act.label(c.problem)} on {day} {act.slots[0]} (its central_events) is not in the plan",
                         act.wg,
+                        ("wg", act.wg),
+                        stream(act.wg, act.kind, act.school),
                     )
 
 
 class R12Travel(Rule):
     id, title = "R12", "travel"
+    reach = "week"  # one day
 
     def too_far(self, p: Problem, a: str, b: str) -> bool:
         la, lb = p.schools[a].location, p.schools[b].location
@@ -265,11 +291,12 @@ class R12Travel(Rule):
 
     def check(self, c: Checked) -> Iterator[Violation]:
         p = c.problem
-        venues: dict[tuple[str, dt.date], set[str]] = defaultdict(set)
+        venues: dict[tuple[str, dt.date], dict[str, list]] = defaultdict(lambda: defaultdict(list))
         for s in c.sessions:
-            for x in s.attendees:
-                venues[(x, s.date)].add(s.venue)
-        for (x, day), vs in sorted(venues.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+            for x in c.asked("person", s.attendees):
+                venues[(x, s.date)][s.venue].append(s)
+        apart = ((k, vs) for k, vs in venues.items() if len(vs) > 1)  # one venue: no travel
+        for (x, day), vs in sorted(apart, key=lambda kv: (kv[0][1], kv[0][0])):
             vs_sorted = sorted(v for v in vs if v in p.schools)
             for i, u in enumerate(vs_sorted):
                 for v in vs_sorted[i + 1 :]:
@@ -279,6 +306,8 @@ class R12Travel(Rule):
                         yield Violation(
                             self.id,
                             f"{name} is at {u} and {v} on {day}, {km:.0f} km apart (max {p.max_same_day_km:g} km)",
+                            about=("person", x),
+                            sessions=ids([*vs[u], *vs[v]]),
                         )
 
 
@@ -287,6 +316,7 @@ class R13Headteachers(Rule):
     Development), each led by the TfM Lead at the WG's venue with every headteacher."""
 
     id, title = "R13", "headteachers"
+    reach = "group"
 
     def add(self, b: Builder) -> None:
         for wg in b.problem.work_groups.values():

@@ -34,7 +34,7 @@ from scheduler.core.relax import (
     shorter_blackouts,
     widen_window,
 )
-from scheduler.core.rules.base import Label, Rule, Violation, when, who
+from scheduler.core.rules.base import Label, Rule, Violation, ids, when, who
 
 if TYPE_CHECKING:  # pragma: no cover
     from scheduler.core.checked import Checked
@@ -70,9 +70,9 @@ class WhereRule(Rule):
         b.narrow(self.allowed)
 
     def check(self, c: Checked) -> Iterator[Violation]:
-        for s, act in c.sessions_with_activity():
+        for s, act in c.judged():
             for why in self.reasons(c.problem, act, s.date, s.slot):
-                yield Violation(self.id, f"{c.describe(s)}: {why}", s.work_group)
+                yield Violation(self.id, f"{c.describe(s)}: {why}", s.work_group, ("session", s.id), (s.id,))
 
 
 @dataclass(frozen=True)
@@ -118,6 +118,7 @@ def _dates(days: list[dt.date], most: int = 4) -> str:
 
 class R1Calendar(WhereRule):
     id, title = "R1", "calendar"
+    reach = "group"
 
     def parts(self, p: Problem, act: Activity, wg: WorkGroupSpec) -> list[tuple[str, frozenset[dt.date]]]:
         """(why, school days) for the venue and the school of everyone attending."""
@@ -162,6 +163,7 @@ class R1Calendar(WhereRule):
 
 class R2Release(WhereRule):
     id, title = "R2", "release"
+    reach = "group"
 
     def parts(self, p: Problem, act: Activity) -> list[tuple[str, Iterable[dt.date], bool]]:
         """(why, dates, allowed?) — weekdays released, dates unavailable, blackouts.
@@ -260,6 +262,7 @@ class R2Release(WhereRule):
 
 class R3NoDoubleBooking(WhereRule):
     id, title = "R3", "no double booking"
+    reach = "week"  # one half-day
 
     def busy(self, p: Problem, act: Activity, day: dt.date, slot: str) -> list[str]:
         """Attendees with a fixed commitment in that slot."""
@@ -333,23 +336,34 @@ class R3NoDoubleBooking(WhereRule):
         people: dict[tuple[str, dt.date, str], list] = defaultdict(list)
         venues: dict[tuple[str, dt.date, str], list] = defaultdict(list)
         for s in c.sessions:
+            asked = c.asked("person", dict.fromkeys(s.attendees))  # a trainee leads and attends: once
             for h in halves(s.slot):
-                for x in dict.fromkeys(s.attendees):  # a trainee leads and attends: once
+                for x in asked:
                     people[(x, s.date, h)].append(s)
-                venues[(s.venue, s.date, h)].append(s)
-            act = c.activity(s)
+                if c.asks("venue", s.venue):
+                    venues[(s.venue, s.date, h)].append(s)
+            act = c.activity(s) if c.judges(s) else None
             if act is not None:
                 for why in self.reasons(p, act, s.date, s.slot):
-                    yield Violation(self.id, f"{c.describe(s)}: {why} then", s.work_group)
-        for (x, day, h), ss in sorted(people.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
+                    yield Violation(
+                        self.id, f"{c.describe(s)}: {why} then", s.work_group, ("session", s.id), (s.id,)
+                    )
+        twice = ((k, ss) for k, ss in people.items() if len(ss) > 1)
+        for (x, day, h), ss in sorted(twice, key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
             if len(ss) > 1:
                 name = p.people[x].name if x in p.people else x
                 yield Violation(
                     self.id,
                     f"{name} is booked twice on {day} {h}: " + " and ".join(c.describe(s) for s in ss),
                     ss[0].work_group,
+                    ("person", x),
+                    ids(ss),
                 )
-        events = {s: act.event for s, act in c.sessions_with_activity() if act.fixed}
+        events = {}  # each central event's sessions: which event (only they need their activity)
+        for s in c.sessions:
+            base = c.planned(s)
+            if base is not None and base.fixed:
+                events[s] = c.activity(s).event
         for (v, day, h), ss in sorted(venues.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
             cap = p.schools[v].capacity if v in p.schools else 1
             hosted = hosted_sessions(ss, events.get)
@@ -358,6 +372,8 @@ class R3NoDoubleBooking(WhereRule):
                     self.id,
                     f"{v} hosts {len(hosted)} sessions on {day} {h}, capacity {cap}",
                     hosted[0][0].work_group,
+                    ("venue", v),
+                    ids(s for group in hosted for s in group),
                 )
 
 
