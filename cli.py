@@ -7,7 +7,6 @@ importing every command's modules (pydantic, OR-Tools, openpyxl, Dask) takes 1.8
 from __future__ import annotations
 
 import os
-import signal
 import sys
 from pathlib import Path
 
@@ -463,49 +462,12 @@ main.add_command(backup)
 main.add_command(restore)
 
 
-class Stopped(BaseException):
-    """Ctrl-C or SIGTERM. Not a KeyboardInterrupt, which click would turn into Abort with a
-    blank line first; a BaseException, so that no `except Exception` swallows it."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _stop(signum: int, frame: object) -> None:
-    raise Stopped(signum)
-
-
 def run() -> None:
-    """The console entry point: every failure is one line on stderr, never a traceback.
+    """The console entry point (see `run_command`: one line for every failure, 130 or 143
+    when stopped)."""
+    from scheduler.operations.terminal import run_command
 
-    Ctrl-C exits 130 and SIGTERM 143 (128 + the signal), with one line: outputs are written
-    atomically, so earlier ones stay whole. A file that cannot be read or written exits 2;
-    anything else is a bug in hubplan, reported in one line (set HUBPLAN_DEBUG=1 for the
-    traceback) with exit 70.
-    """
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, _stop)
-    try:
-        code = main.main(standalone_mode=False)
-    except (Stopped, KeyboardInterrupt, click.exceptions.Abort) as exc:
-        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
-        what = "terminated" if signum == signal.SIGTERM else "interrupted"
-        click.echo(f"hubplan: {what}; earlier outputs are untouched", err=True)
-        sys.exit(128 + signum)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
-        click.echo(f"hubplan: {where}{exc.strerror or exc}", err=True)
-        sys.exit(EXIT_INVALID)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence
-        if os.environ.get("HUBPLAN_DEBUG"):
-            raise
-        click.echo(f"hubplan: internal error ({type(exc).__name__}: {exc}); please report it", err=True)
-        sys.exit(70)
-    sys.exit(code if isinstance(code, int) else 0)
+    run_command(main)
 
 
 if __name__ == "__main__":

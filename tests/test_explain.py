@@ -240,7 +240,7 @@ def test_nothing_is_printed_that_no_solve_proved(spring):
     failing, the facts stand alone, with no change to make and no 'consider'."""
 
     class NeverProved(Prover):
-        def feasible(self, q, likely=True):
+        def feasible(self, q, likely=True, what=""):
             return False
 
     problem = Problem.from_instance(load_instance(spring))

@@ -24,6 +24,7 @@ from models.load import load_instance, parse_instance
 from models.programmes import PROGRAMMES
 from models.units import INF
 from scheduler.core.objective import expected_count
+from scheduler.core.options import DEFAULT_GAP
 from scheduler.core.plan import Plan
 from scheduler.core.problem import Problem
 from scheduler.core.rules import check_plan
@@ -178,7 +179,7 @@ def sessions(solved, pathways):
 def test_bundled_pathways_hub_solves_and_checks(solved):
     assert hubplan("check", str(PATHWAYS), str(solved / "plan.json")).returncode == 0
     plan = json.loads((solved / "plan.json").read_text())
-    assert plan["status"] == "optimal"
+    assert plan["status"] == "optimal" or plan["gap"] <= DEFAULT_GAP  # proven within the default gap
     assert len({s["id"] for s in plan["sessions"]}) == len(plan["sessions"])
     programmes = {w.programme for w in load_instance(PATHWAYS).work_groups}
     assert set(PROGRAMMES) | {"maths-thinking-gcse", "years-5-8-continuity"} == programmes

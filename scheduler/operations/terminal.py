@@ -5,6 +5,9 @@ each event as one line over the last one (carriage return, erase to the end of t
 at most `EVERY` seconds apart and cut to the terminal's width, and ends the line when the
 run ends, so that what is printed next starts on a line of its own. It draws only where
 `stream` is a terminal: a file, a pipe or a CI log gets nothing (`hubplan … --quiet` too).
+
+`run_command(main)` runs the command line as the console script: what stops it (Ctrl-C,
+SIGTERM, a file it cannot read, a bug) is one line on stderr and an exit code.
 """
 
 from __future__ import annotations
@@ -13,12 +16,17 @@ import contextlib
 import dataclasses
 import os
 import shutil
+import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from typing import TextIO
 
+import click
+
 from scheduler.core.progress import OnProgress, Progress
+from scheduler.operations.pipeline import EXIT_INVALID
 
 EVERY = 0.1  # seconds between redraws
 STAGES = {  # what a stage is doing, and has done
@@ -106,3 +114,52 @@ def live_line(stream: TextIO, enabled: bool = True) -> Iterator[OnProgress | Non
         line.end(finished=False)
         raise
     line.end(finished=True)
+
+
+# -- the entry point -------------------------------------------------------------------
+
+
+class Stopped(BaseException):
+    """Ctrl-C or SIGTERM. Not a KeyboardInterrupt, which click would turn into Abort with a
+    blank line first; a BaseException, so that no `except Exception` swallows it."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped(signum)
+
+
+def run_command(main: click.Group) -> None:
+    """Run the command line `main` as the console entry point: every failure is one line
+    on stderr, never a traceback.
+
+    Ctrl-C exits 130 and SIGTERM 143 (128 + the signal), with one line: outputs are written
+    atomically, so earlier ones stay whole. A file that cannot be read or written exits 2;
+    anything else is a bug in hubplan, reported in one line (set HUBPLAN_DEBUG=1 for the
+    traceback) with exit 70.
+    """
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _stop)
+    try:
+        code = main.main(standalone_mode=False)
+    except (Stopped, KeyboardInterrupt, click.exceptions.Abort) as exc:
+        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        what = "terminated" if signum == signal.SIGTERM else "interrupted"
+        click.echo(f"hubplan: {what}; earlier outputs are untouched", err=True)
+        sys.exit(128 + signum)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"hubplan: {where}{exc.strerror or exc}", err=True)
+        sys.exit(EXIT_INVALID)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        if os.environ.get("HUBPLAN_DEBUG"):
+            raise
+        click.echo(f"hubplan: internal error ({type(exc).__name__}: {exc}); please report it", err=True)
+        sys.exit(70)
+    sys.exit(code if isinstance(code, int) else 0)
