@@ -217,11 +217,19 @@ def _grouped(changes: list[Change], keys, names: dict[str, str]) -> list[tuple[s
 
 
 def apply(
-    db: Session, hub: Hub, row: PlanRow, user: User | None, today: dt.date, seen: dict[int, int]
+    db: Session,
+    hub: Hub,
+    row: PlanRow,
+    user: User | None,
+    today: dt.date,
+    seen: dict[int, int],
+    version: HubVersion | None = None,
 ) -> PlanEvent:
-    """Make draft `row` the current plan; `seen` holds the version counters of the rows the
+    """Make draft `row` the current plan, a plan of `version` (the hub as it is now; else
+    the version the draft was made for); `seen` holds the version counters of the rows the
     person looked at (the draft, and the current plan if any): if either changed since, or
-    the draft is no longer a draft, nothing happens (DraftError)."""
+    the draft is no longer a draft, nothing happens (DraftError). The counters are compared
+    before the draft is changed at all: changing it counts as a change."""
     current = current_plan(db, hub)
     if row.state != "draft" or row.status not in ("optimal", "feasible"):
         raise DraftError("This is not a draft with a plan; nothing was applied.")
@@ -230,6 +238,8 @@ def apply(
             raise DraftError("The plans changed since you looked at them; look again before applying.")
     if current is not None and seen.keys() - {row.id, current.id}:
         raise DraftError("Another plan became current since you looked; look again before applying.")
+    if version is not None:
+        row.version_id = version.id
     version = db.get(HubVersion, row.version_id)
     instance, problem = instance_of(version), problem_of(version)
     found = compare(instance, problem, current, known_sessions(row, problem), today)

@@ -22,6 +22,7 @@ from scheduler.core.plan import Session as Meeting
 from scheduler.core.rules import Violation
 from web import drafts
 from web.hubs import add_version, instance_of, latest_version
+from web.locking import UNCHECKED, Seen
 from web.tables import Hub, HubVersion, PlanRow, User
 
 FORMS = {  # what each form may send, and the Edit it makes
@@ -83,8 +84,9 @@ def describe(edit: Edit) -> str:
     return f"{edit.op.replace('_', ' ')} {who}{span}".strip()[:200]
 
 
-def make(db: Session, hub: Hub, edits: list[Edit], user: User | None) -> HubVersion:
-    """The hub's next version with `edits` made; EditRejected says what is wrong, and nothing is stored."""
+def make(db: Session, hub: Hub, edits: list[Edit], user: User | None, seen: Seen = UNCHECKED) -> HubVersion:
+    """The hub's next version with `edits` made; EditRejected says what is wrong, and nothing
+    is stored; Conflict, that someone changed the hub after `seen` (`web.locking.claim`)."""
     latest = latest_version(db, hub)
     if latest is None:
         raise EditRejected([("", "This hub has no data yet; upload its workbook first.")])
@@ -95,7 +97,7 @@ def make(db: Session, hub: Hub, edits: list[Edit], user: User | None) -> HubVers
     except InstanceError as exc:
         raise EditRejected(exc.problems) from None
     said = "; ".join(describe(e) for e in edits)[:200]
-    return add_version(db, hub, instance, f"edited in the workspace: {said}", user)
+    return add_version(db, hub, instance, f"edited in the workspace: {said}", user, seen)
 
 
 @dataclass

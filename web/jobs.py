@@ -243,7 +243,12 @@ def mark_interrupted(sessions: sessionmaker[Session]) -> int:
 
 
 def new_job(
-    db: Session, version: HubVersion, previous: PlanRow | None, state: str, user: User | None, kind: str = "plan"
+    db: Session,
+    version: HubVersion,
+    previous: PlanRow | None,
+    state: str,
+    user: User | None,
+    kind: str = "plan",
 ) -> Job:
     """A run planning `version`, against the plan `previous` when it re-plans one; a
     "replan" run (from the plan editor) makes a draft."""

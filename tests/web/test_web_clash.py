@@ -12,6 +12,7 @@ import json
 import re
 
 from icalendar import Calendar
+from seed import seed_plan
 from sqlalchemy import func, select
 from web_support import as_user, database_url, make_app, postgres, sqlite_url, wait_job
 
@@ -148,6 +149,33 @@ def test_save_compare_apply_and_restore(database_url, make_app):
     assert again.status_code == 200
     assert _feed_events(client, feed)[uid][2] == before[uid][2]  # back where it was, SEQUENCE up again
     assert _feed_events(client, feed)[uid][0] == before[uid][0] + 2
+
+
+def test_a_draft_saved_before_a_hub_edit_is_applied_as_the_hub_is_now(sqlite_url, make_app):
+    """The hub changed after the draft was saved (a new version): applying the draft makes it
+    the plan of the newest version, not a refusal saying the plans changed since you looked
+    (moving the draft to the new version before comparing what was seen bumped its counter)."""
+    app, client = make_app(sqlite_url, today_is=TODAY)
+    plan_id = seed_plan(app.state.sessions, "example-hub").plan_id
+    b = as_user(client, "coord@example.org")
+    s = next(x for x in _sessions(b, plan_id, "sec-dev-1") if "visit-oakfield" in x)
+    choice = next(
+        c
+        for c in _json(b, plan_id, "where", session=s).json()["choices"]
+        if c["allowed"] and not c["current"]
+    )
+    r = b.post(f"{HUB}/plans/{plan_id}/save", {"moves": json.dumps([[s, choice["date"], choice["slot"]]])})
+    draft_id = int(str(r.url).rsplit("/", 1)[1])
+    b.get(f"{HUB}/edit")  # a closure after every Work Group's window: it breaks nothing
+    assert (
+        b.post(f"{HUB}/edit", {"op": "add_closure", "school": "oakfield", "start": "2027-07-19"}).status_code
+        == 200
+    )
+    page = b.get(f"{HUB}/drafts/{draft_id}")
+    assert b.post(f"{HUB}/drafts/{draft_id}/apply", {"seen": _seen(page.text)}).status_code == 200
+    with app.state.sessions() as db:
+        row = db.get(PlanRow, draft_id)
+        assert row.state == "current" and db.get(HubVersion, row.version_id).number == 2
 
 
 def test_find_a_fix_saves_each_repair_as_a_draft(sqlite_url, make_app):

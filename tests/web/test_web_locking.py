@@ -4,6 +4,7 @@ shown against the newer version, and saved on top with one click."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 
@@ -176,3 +177,52 @@ def test_a_second_plan_run_is_told_who_started_the_first(database_url, make_app)
     said = re.sub(r"\s+", " ", second.text)
     assert f"coord@example.org started run {job.id} at {job.created_at:%H:%M:%S} UTC" in said
     jo.post(f"/hubs/example-hub/jobs/{job.id}/cancel")
+
+
+def test_the_second_hub_edit_is_told_and_made_again_on_top(database_url, make_app):
+    """Changing the hub in the browser is checked as an upload is: the second coordinator's
+    blackout, sent from a page drawn before the first one's change, is refused with who and
+    when, and offered again on the newer version, where one click makes it."""
+    from fastapi.testclient import TestClient
+
+    app, client = make_app(database_url)
+    _second_coordinator(app)
+    other = TestClient(app, follow_redirects=False)
+    jo, sam = as_user(client, "coord@example.org"), as_user(other, "coord2@example.org")
+    seen = _hub_version(jo.get("/hubs/example-hub/edit").text)
+    assert _hub_version(sam.get("/hubs/example-hub/edit").text) == seen
+    closure = {"op": "add_closure", "school": "oakfield", "start": "2027-03-01", "hub_version": seen}
+    assert str(jo.post("/hubs/example-hub/edit", data=closure).url).endswith("/versions/2/breaks")
+    blackout = {
+        "op": "add_blackout",
+        "school": "oakfield",
+        "start": "2027-05-10",
+        "end": "2027-05-21",
+        "reason": "Sam's mocks",
+        "hub_version": seen,
+    }
+    refused = sam.post("/hubs/example-hub/edit", data=blackout)
+    assert refused.status_code == 409
+    text = re.sub(r"\s+", " ", refused.text)
+    assert re.search(r"coord@example\.org saved version 2 of this hub .* at \d\d:\d\d:\d\d UTC", text), text[
+        :2000
+    ]
+    with app.state.sessions() as db:
+        assert db.scalar(select(func.count()).select_from(HubVersion).where(HubVersion.hub_id == 1)) == 2
+    again = dict(
+        re.findall(
+            r'<input type="hidden" name="(\w+)" value="([^"]*)">',
+            refused.text.split("Make my change")[0].rsplit("<form", 1)[1],
+        )
+    )
+    assert again["reason"] == "Sam&#39;s mocks"  # their words, escaped in the page
+    assert again["hub_version"] != seen and again["op"] == "add_blackout" and again["end"] == "2027-05-21"
+    again["reason"] = "Sam's mocks"  # as the browser sends it
+    made = sam.post("/hubs/example-hub/edit", data=again)
+    assert made.status_code == 303 and made.headers["location"].endswith("/versions/3/breaks")
+    v3 = _version(app, 3)
+    oakfield = next(s for s in v3.schools if s.id == "oakfield")
+    assert dt.date(2027, 3, 1) in oakfield.closures, oakfield.closures  # Jo's change kept
+    assert any(
+        b.reason == "Sam's mocks" and b.to == dt.date(2027, 5, 21) for b in oakfield.blackouts
+    )  # Sam's on top

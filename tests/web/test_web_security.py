@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from clash_walk import TODAY, calls, clash_values, seed_clash, smtp_server
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
 from seed import seed_plan
@@ -53,11 +54,12 @@ REFUSED = {
 class Call:
     """A request that exercises one route, and what it answers those its rule lets in."""
 
-    url: str  # with {job}, {token}, {hub_version}, {held_save}, {held_discard} filled (`_values`)
+    url: str  # with {job}, {token}, {hub_version}, {held_save}, {held_discard}… filled (`_values`)
     own: int
     data: dict | Callable[[str], dict] = field(default_factory=dict)  # a callable gets the persona
     files: dict | None = None
     after: Callable | None = None  # undoes what the call started (a planning run)
+    json: dict | None = None  # a JSON body instead of a form (the editor's), its token in a header
 
 
 def _cancel_runs(app) -> None:
@@ -118,6 +120,7 @@ WALK: dict[tuple[str, str], Call] = {
     ("GET", "/hubs/{slug}/jobs/{job_id}/events"): Call("/hubs/example-hub/jobs/{job}/events", 200),
     ("POST", "/hubs/{slug}/jobs/{job_id}/cancel"): Call("/hubs/example-hub/jobs/{job}/cancel", 303),
     ("POST", "/hubs/{slug}/plan"): Call("/hubs/example-hub/plan", 303, after=_cancel_runs),
+    **calls(Call, _cancel_runs),  # the plan editor, drafts, history, hub edits (clash_walk.py)
     ("POST", "/logout"): Call("/logout", 303),
 }
 
@@ -139,11 +142,23 @@ class Person:
             return self.client.get(url, follow_redirects=False, **kw)
         return self.client.post(url, data=data, files=files, follow_redirects=False, **kw)
 
+    def call(self, method: str, call: Call, url: str, data: dict, token: str | None, headers=None):
+        """`call` with the CSRF token `token` (none if None): a form's field, or a JSON
+        body's header."""
+        headers = dict(headers or {})
+        if call.json is not None:
+            if token is not None:
+                headers["X-CSRF-Token"] = token
+            return self.send(method, url, json=data, headers=headers)
+        form = {**data, "csrf": token} if token is not None else data
+        return self.send(method, url, form, dict(call.files) if call.files else None, headers=headers)
 
-def _seeded(make_app, url: str):
-    """The example hub planned, a feed token, and held uploads (one to save, one to discard)
-    of the coordinator and of the admin, each seen only by its uploader."""
-    app, client = make_app(url)
+
+def _seeded(make_app, url: str, **settings):
+    """The example hub planned, a feed token, held uploads (one to save, one to discard) of
+    the coordinator and of the admin, each seen only by its uploader, and the drafts, history
+    and explanation the clash routes need (`clash_walk.seed_clash`)."""
+    app, client = make_app(url, today_is=TODAY, **settings)
     job = seed_plan(app.state.sessions, "example-hub")
     with transaction(app.state.sessions) as db:
         token = feeds.issue(db, job.hub_id, "schools", "parkside")
@@ -153,15 +168,18 @@ def _seeded(make_app, url: str):
         for email in (PERSONAS["coordinator"], PERSONAS["admin"]):
             user = db.scalar(select(User).where(User.email == email))
             held[email] = [hold(db, hub, user, "held.yaml", text, Seen(hub.version)).id for _ in range(2)]
-    return app, client, {"job": job.id, "token": token, "held": held}
+    clash = seed_clash(app, job.hub_id)
+    return app, client, {"job": job.id, "token": token, "held": held, "clash": clash}
 
 
 def _values(app, ctx: dict, who: str) -> dict:
     """What fills a call's URL and form for `who`, read as the call is made."""
     with app.state.sessions() as db:
         hub_version = db.scalar(select(Hub.version).where(Hub.slug == "example-hub"))
+        clash = clash_values(db, ctx["clash"], who)
     save, discard = ctx["held"].get(PERSONAS.get(who), ctx["held"][PERSONAS["coordinator"]])
     return {
+        **clash,
         "job": ctx["job"],
         "token": ctx["token"],
         "hub_version": hub_version,
@@ -173,11 +191,19 @@ def _values(app, ctx: dict, who: str) -> dict:
 def _fill(value, values: dict, who: str):
     if callable(value):
         value = value(who)
-    return {k: v.format(**values) for k, v in value.items()}
+    if isinstance(value, str):
+        return value.format(**values)
+    if isinstance(value, list):
+        return [_fill(v, values, who) for v in value]
+    return {k: _fill(v, values, who) for k, v in value.items()}
 
 
-def test_every_route_walked_by_every_persona(sqlite_url, make_app):
-    app, client, ctx = _seeded(make_app, sqlite_url)
+def _body(call: Call, values: dict, who: str) -> dict:
+    return _fill(call.json if call.json is not None else call.data, values, who)
+
+
+def test_every_route_walked_by_every_persona(sqlite_url, make_app, smtp_server):
+    app, client, ctx = _seeded(make_app, sqlite_url, smtp_from="planner@hub.example", **smtp_server)
     rules = access_rules(app)
     unguarded = [route for route, rule in rules.items() if rule is None]
     assert not unguarded, f"routes without an access rule: {unguarded}"
@@ -196,11 +222,10 @@ def test_every_route_walked_by_every_persona(sqlite_url, make_app):
         for who, person in people.items():
             values = _values(app, ctx, who)
             url = call.url.format(**values)
-            data = _fill(call.data, values, who) if method == "POST" else None
-            files = dict(call.files) if call.files else None
-            r = person.send(
-                method, url, data={"csrf": person.csrf, **data} if method == "POST" else None, files=files
-            )
+            if method == "POST":
+                r = person.call(method, call, url, _body(call, values, who), person.csrf)
+            else:
+                r = person.send(method, url)
             seen.setdefault((method, route), {})[who] = r.status_code
             expected = REFUSED[rule].get(who, call.own)
             if r.status_code != expected:
@@ -259,21 +284,18 @@ def test_state_changes_without_a_valid_csrf_token_are_refused(sqlite_url, make_a
         call, rule = WALK[(method, route)], access_rules(app)[(method, route)].name
         person = people[owner.get(rule, "coordinator")]
         values = _values(app, ctx, owner.get(rule, "coordinator"))
-        url, data = call.url.format(**values), _fill(call.data, values, "x")
+        url, data = call.url.format(**values), _body(call, values, "x")
         attempts = {
-            "no token": ({**data}, {}),
-            "a forged token": ({**data, "csrf": "forged-" + person.csrf[7:]}, {}),
-            "another session's token": ({**data, "csrf": people["viewer"].csrf}, {}),
-            "from another site": ({**data, "csrf": person.csrf}, {"Origin": "https://evil.example"}),
-            "a cross-site fetch": ({**data, "csrf": person.csrf}, {"Sec-Fetch-Site": "cross-site"}),
+            "no token": (None, {}),
+            "a forged token": ("forged-" + person.csrf[7:], {}),
+            "another session's token": (people["viewer"].csrf, {}),
+            "from another site": (person.csrf, {"Origin": "https://evil.example"}),
+            "a cross-site fetch": (person.csrf, {"Sec-Fetch-Site": "cross-site"}),
         }
-        for what, (form, headers) in attempts.items():
-            files = dict(call.files) if call.files else None
-            r = person.send(method, url, form, files, headers=headers)
+        for what, (token, headers) in attempts.items():
+            r = person.call(method, call, url, data, token, headers)
             assert r.status_code == 403, f"{method} {url} with {what}: {r.status_code}"
-        header = person.send(
-            method, url, data, dict(call.files) if call.files else None, headers={"X-CSRF-Token": "forged"}
-        )
+        header = person.call(method, call, url, data, None, {"X-CSRF-Token": "forged"})
         assert header.status_code == 403
     assert _counts(app) == before
     # the same token from this site's own page is taken (the walk shows every route so)
@@ -284,6 +306,32 @@ def test_state_changes_without_a_valid_csrf_token_are_refused(sqlite_url, make_a
         headers={"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"},
     )
     assert ok.status_code == 200
+
+
+IDS = re.compile(r"\{(job|held_save|held_discard|current|earlier|draft|apply|discard|event)\}")
+
+
+def test_another_hubs_ids_open_nothing_through_ones_own_hub(sqlite_url, make_app):
+    """Every call of the walk that names one of the example hub's runs, held uploads, plans,
+    drafts or history entries by id, made by the North East hub's coordinator through their
+    own hub's address: 404, as if it did not exist (an explanation's change named in the
+    form: 400), and nothing changed."""
+    app, client, ctx = _seeded(make_app, sqlite_url)
+    other = Person(client, PERSONAS["other hub's coordinator"])
+    before, tried = _counts(app), []
+    for (method, route), call in WALK.items():
+        in_form = "{relax_plan}" in str(call.data)
+        if not (IDS.search(call.url) or in_form):
+            continue
+        values = _values(app, ctx, "coordinator")
+        url = call.url.format(**values).replace("/hubs/example-hub/", "/hubs/north-east-hub/")
+        if method == "POST":
+            r = other.call(method, call, url, _body(call, values, "coordinator"), other.csrf)
+        else:
+            r = other.send(method, url)
+        tried.append(route)
+        assert r.status_code == (400 if in_form else 404), (method, url, r.status_code)
+    assert len(tried) >= 20 and _counts(app) == before
 
 
 def _attempt(client, email: str, password: str):

@@ -2,15 +2,22 @@
 pages, the database, the feeds and the downloads are uploaded through the workbook, planned,
 and then looked at in real Chromium on every page; no dialog opens, no script runs, the
 console stays clean, and every page sends a Content-Security-Policy without inline script.
-The feeds, CSV files, the costs workbook and the report keep the same names inert."""
+A session is moved in the plan editor, saved and applied, the plan before restored and a
+closure added at a hostile school, so that the drafts, history, editor, hub-edit and breaks
+pages show the names too. The feeds, CSV files, the costs workbook, the report and the
+messages to the people who moved keep the same names inert."""
 
 from __future__ import annotations
 
 import csv
+import email
 import io
+import itertools
+import json
 import re
 import urllib.request
 import zipfile
+from email.policy import default
 
 import openpyxl
 import pytest
@@ -61,7 +68,10 @@ NOT_PAGES = {
     "/hubs/{slug}/files/{path:path}",  # the downloads, below
     "/hubs/{slug}/calendars.zip",
     "/hubs/{slug}/jobs/{job_id}/events",  # an event stream
+    "/hubs/{slug}/history/{event_id}/changes.csv",  # the history's downloads, below
+    "/hubs/{slug}/history/{event_id}/messages.zip",
 }
+TODAY = "2026-10-01"  # most of the example's year still to come: sessions to move
 
 
 def shown(name: str) -> str:
@@ -98,12 +108,13 @@ def hostile_workbook(folder) -> bytes:
     return path.read_bytes()
 
 
-def _pages(slug: str, job: int, version: int) -> list[str]:
-    """Every page of the application for the hub, found from its routes."""
+def _pages(slug: str, **ids: list[int]) -> list[str]:
+    """Every page of the application for the hub, found from its routes, once for each of
+    the ids given for its path's names (`job_id=[3]`, `number=[1, 2]`)."""
     app = FastAPI()
     for router in ROUTERS:
         app.include_router(router)
-    fill = {"slug": slug, "job_id": str(job), "number": str(version)}
+    fill = {"slug": [slug]} | {name: [str(i) for i in values] for name, values in ids.items()}
     urls = []
     for (method, route), _rule in sorted(access_rules(app).items()):
         if method != "GET" or route in NOT_PAGES:
@@ -114,7 +125,9 @@ def _pages(slug: str, job: int, version: int) -> list[str]:
         names = re.findall(r"\{(\w+)", route)
         missing = [n for n in names if n not in fill]
         assert not missing, f"{route}: say here how to fill {missing}, or list it in NOT_PAGES"
-        urls.append(re.sub(r"\{(\w+)[^}]*\}", lambda m: fill[m.group(1)], route))
+        for values in itertools.product(*(fill[n] for n in names)):
+            chosen = dict(zip(names, values))
+            urls.append(re.sub(r"\{(\w+)[^}]*\}", lambda m, c=chosen: c[m.group(1)], route))
         if route == "/hubs/{slug}/year":
             urls += [f"/hubs/{slug}/year?by={by}" for by in ("school", "work-group", "teacher")]
     return urls
@@ -164,7 +177,7 @@ def _csp_ok(headers: dict) -> bool:
 
 @pytest.fixture
 def hostile_server(tmp_path):
-    s = start_server(f"sqlite:///{tmp_path / 'workspace.db'}", tmp_path)
+    s = start_server(f"sqlite:///{tmp_path / 'workspace.db'}", tmp_path, env={"HUBPLAN_TODAY": TODAY})
     yield s
     stop_server(s)
 
@@ -192,12 +205,18 @@ def test_hostile_names_are_text_on_every_page_feed_and_download(hostile_server, 
     page.get_by_role("button", name=re.compile("Plan the year")).click()
     expect(page.get_by_role("status")).to_contain_text("Run done: optimal", timeout=90_000)
     job = int(page.url.rsplit("/", 1)[1])
+    draft, event = _moved_applied_restored_and_closed(page, url)
 
-    seen_text = ""
-    for path in _pages("hostile", job, 1):
+    seen_text, texts = "", {}
+    for path in _pages("hostile", job_id=[job], number=[1, 2], plan_id=[draft], event_id=[event]):
         page.goto(url + path)
         assert page.evaluate(INERT_DOM) == [], path
-        seen_text += page.inner_text("body") + "\n"
+        texts[path] = page.inner_text("body")
+        seen_text += texts[path] + "\n"
+    for path in ("/plans", "/edit", f"/plans/{draft}/edit", f"/drafts/{draft}", f"/history/{event}"):
+        assert shown(HUB_NAME) in texts["/hubs/hostile" + path], path
+    oakfield = shown(HOSTILE[("Schools", "oakfield", "name")])
+    assert oakfield in texts["/hubs/hostile/edit"] and oakfield in texts["/hubs/hostile/versions/2/breaks"]
     for (sheet, key, _), name in HOSTILE.items():
         page.goto(f"{url}/hubs/hostile/{SUBJECTS[(sheet, key)]}/{key}")
         expect(page.get_by_role("heading", level=1)).to_have_text(shown(name))
@@ -238,6 +257,14 @@ def test_hostile_names_are_text_on_every_page_feed_and_download(hostile_server, 
 
     for name in ("plan.csv", "costs.csv"):  # ids only, but held to the same test
         _check_csv(download(name).decode("utf-8-sig"))
+    for name in ("changes.csv", "messages.zip"):
+        request = urllib.request.Request(f"{url}/hubs/hostile/history/{event}/{name}")
+        request.add_header("Cookie", f"hubplan_session={cookie}")
+        with urllib.request.urlopen(request) as r:
+            assert r.headers["X-Content-Type-Options"] == "nosniff"
+            assert r.headers["Content-Disposition"].startswith("attachment;")
+            data = r.read()
+        _check_csv(data.decode("utf-8-sig")) if name.endswith(".csv") else _check_messages(data)
     _check_xlsx(download("costs.xlsx"))
     zipped = urllib.request.Request(f"{url}/hubs/hostile/calendars.zip")
     zipped.add_header("Cookie", f"hubplan_session={cookie}")
@@ -258,6 +285,67 @@ def test_hostile_names_are_text_on_every_page_feed_and_download(hostile_server, 
         ).returncode
         == 0
     )  # the users table is still there
+
+
+def _moved_applied_restored_and_closed(page, url: str) -> tuple[int, int]:
+    """In the plan editor, a session moved where the rules allow it, saved as a draft and
+    applied (a history entry); the plan before restored as a draft; a closure added at the
+    hostile Oakfield on a day it has a session (version 2, which breaks it). The restored
+    draft's id and the history entry's."""
+    page.goto(url + "/hubs/hostile")
+    page.get_by_role("link", name=re.compile("Edit the plan")).click()
+    chips, options = page.locator(".chip[draggable=true]"), page.locator("#choice option")
+    for i in range(chips.count()):
+        chips.nth(i).click()
+        expect(page.locator("#panel-session")).not_to_contain_text("Looking where")
+        allowed = [k for k, t in enumerate(options.all_inner_texts()) if ": allowed" in t]
+        if allowed:
+            break
+    else:
+        raise AssertionError("no session in the editor can move anywhere")
+    page.locator("#choice").select_option(index=allowed[0])
+    page.get_by_role("button", name="Move it there").click()
+    expect(page.locator("#moves-list li")).to_have_count(1)
+    expect(page.locator("#broken-count")).to_contain_text("The plan keeps every rule.")
+    page.get_by_role("button", name="Save as a draft").click()
+    expect(page.get_by_text("This draft keeps every rule.")).to_be_visible()
+    page.get_by_role("button", name="Apply this draft").click()
+    expect(page.get_by_role("heading", name=re.compile("applied on"))).to_be_visible()
+    event = int(page.url.rsplit("/", 1)[1])
+
+    page.goto(url + "/hubs/hostile/plans")
+    page.get_by_role("button", name=re.compile(r"Restore plan \d+ as a draft")).first.click()
+    expect(page.get_by_role("heading", name=re.compile(r"draft \d+"))).to_be_visible()
+    draft = int(page.url.rsplit("/", 1)[1])
+
+    plan = json.loads(page.request.get(url + "/hubs/hostile/files/plan.json").body())
+    day = min(
+        s["date"] for s in plan["sessions"] if "oakfield" in (s["venue"], s["school"]) and s["date"] > TODAY
+    )
+    page.goto(url + "/hubs/hostile/edit")
+    page.get_by_label("School", exact=True).select_option("oakfield")
+    page.get_by_label("What", exact=True).select_option("add_closure")
+    page.get_by_label("From", exact=True).fill(day)
+    page.get_by_role("button", name="Add to the school").click()
+    expect(page.get_by_role("heading", name=re.compile("what version 2 breaks"))).to_be_visible()
+    return draft, event
+
+
+MAIL_HEADERS = {"from", "to", "subject", "date", "message-id", "mime-version", "content-type"}
+
+
+def _check_messages(data: bytes) -> None:
+    """The messages to the people who moved: each a well-formed e-mail whose names stay in
+    their headers' values (no header made by a name's line break)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert z.namelist()
+        for name in z.namelist():
+            assert not name.startswith("/") and ".." not in name
+            mail = email.message_from_bytes(z.read(name), policy=default)
+            assert {k.lower() for k in mail.keys()} <= MAIL_HEADERS, mail.keys()
+            assert not any(re.search(r"[\r\n]", str(v)) for v in mail.values())
+            for part in mail.iter_attachments():  # the person's rows of changes.csv
+                _check_csv(part.get_content())
 
 
 def _check_feed(data: bytes) -> None:

@@ -134,10 +134,10 @@ def apply(
         raise HTTPException(
             409, f"This draft breaks {len(broken)} rule(s); tick the box to apply it all the same."
         )
-    row.version_id = version.id  # the plan becomes the hub's plan as the hub is now
+    today = request.app.state.settings.today()
     try:
-        with collector_spared():
-            event = drafts.apply(db, viewer.hub, row, viewer.user, request.app.state.settings.today(), looked)
+        with collector_spared():  # the plan becomes the hub's plan as the hub is now (`version`)
+            event = drafts.apply(db, viewer.hub, row, viewer.user, today, looked, version)
         db.commit()
     except drafts.DraftError as exc:
         db.rollback()

@@ -15,6 +15,7 @@ from web import hubedits
 from web.auth import COORDINATOR, VIEWER, Viewer, database
 from web.hubs import instance_of, version_change_rows
 from web.jobs import JobError
+from web.locking import Conflict, Seen
 from web.moves import names, when
 from web.pages import render
 from web.plans import current_plan
@@ -32,6 +33,7 @@ def _edit_page(
     person: str = "",
     status: int = 200,
     problems=(),
+    again: tuple[list[tuple[str, str]], str] | None = None,
 ):
     version = hub_version(db, viewer)
     instance = instance_of(version)
@@ -51,6 +53,8 @@ def _edit_page(
         entries=hubedits.entries(instance, school, person),
         problems=list(problems),
         weekdays=("mon", "tue", "wed", "thu", "fri"),
+        again=again[0] if again else None,
+        again_text=again[1] if again else "",
     )
 
 
@@ -69,13 +73,22 @@ def edit_page(
 async def edit(request: Request, viewer: Viewer = Depends(COORDINATOR), db: Session = Depends(database)):
     form = await request.form()
     fields = {k: form.get(k) for k in form.keys() if k != "days"} | {"days": form.getlist("days")}
+    school, person = str(fields.get("school") or ""), str(fields.get("person") or "")
     try:
         change = hubedits.form_edit(str(fields.get("op") or ""), fields)
-        version = hubedits.make(db, viewer.hub, [change], viewer.user)
+        version = hubedits.make(db, viewer.hub, [change], viewer.user, Seen.of(form.get("hub_version")))
     except hubedits.EditRejected as exc:
         db.rollback()
-        school, person = str(fields.get("school") or ""), str(fields.get("person") or "")
         return _edit_page(request, viewer, db, school, person, 400, exc.problems)
+    except Conflict as conflict:
+        # Nothing of theirs is lost: the same change, offered again on the newer version
+        # (but a removal, which names an entry by its place in a list that may have changed).
+        db.rollback()
+        again = None
+        if not change.op.startswith("remove_"):
+            kept = [(k, str(v)) for k, v in form.multi_items() if k not in ("csrf", "hub_version")]
+            again = (kept, hubedits.describe(change))
+        return _edit_page(request, viewer, db, school, person, 409, [("", conflict.message)], again)
     db.commit()
     return RedirectResponse(f"/hubs/{viewer.hub.slug}/versions/{version.number}/breaks", status_code=303)
 
@@ -115,6 +128,7 @@ def relax(
     request: Request,
     edit: str = Form(""),
     plan_id: int = Form(0),
+    hub_version: str = Form(""),
     viewer: Viewer = Depends(COORDINATOR),
     db: Session = Depends(database),
 ):
@@ -134,10 +148,15 @@ def relax(
             400, "That change was not one the explanation offered; plan again and choose from it."
         )
     try:
-        version = hubedits.make(db, viewer.hub, changes, viewer.user)
+        version = hubedits.make(db, viewer.hub, changes, viewer.user, Seen.of(hub_version))
     except hubedits.EditRejected as exc:
         db.rollback()
         raise HTTPException(400, "; ".join(m for _, m in exc.problems)) from None
+    except Conflict as conflict:  # the explanation was of a version that is no longer the newest
+        db.rollback()
+        raise HTTPException(
+            409, f"{conflict.message} Plan again to see what the newest version needs."
+        ) from None
     db.commit()
     previous = db.get(PlanRow, source.based_on_id) if source.based_on_id else None
     try:
