@@ -94,9 +94,13 @@ def _plan(queue, instance_yaml, previous_json, today, time_limit, seed, draft=Fa
     from scheduler.operations.pipeline import solve_file
     from scheduler.services.replan import summary_lines
 
+    # One process: a worker is the server's daemon process, which may start none of its own,
+    # and the server keeps the other cores for its pages and feeds (benchmarks/load.py).
+    # The plan is the same for any number of workers.
     options = SolveOptions(
         time_limit=time_limit,
         seed=seed,
+        workers=1,
         on_progress=lambda event: queue.put(("progress", event.as_dict())),
     )
     with tempfile.TemporaryDirectory(prefix="hubplan-job-") as tmp:
