@@ -81,7 +81,10 @@ def test_suggested_relaxations_solve(spring):
     check_relaxations(problem, facts, Prover())
     assert facts[0].checked
     for (relaxation,) in facts[0].checked:
-        assert solve(relaxation.apply(problem), SolveOptions(time_limit=20)).status in ("optimal", "feasible")  # it has a plan
+        assert solve(relaxation.apply(problem), SolveOptions(time_limit=20)).status in (
+            "optimal",
+            "feasible",
+        )  # it has a plan
 
 
 def test_suggested_release_day_solves_as_an_instance_edit(spring, tmp_path):
