@@ -11,6 +11,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -48,13 +49,24 @@ def test_a_solve_tells_each_piece_and_ends_with_the_plan(hub):
     assert all(e.elapsed >= 0 for e in events) and events[-1].as_dict()["gap"] == plan.gap
 
 
-def test_pool_processes_report_their_searches_live(hub):
+def test_pool_processes_report_their_searches_live(hub, monkeypatch):
     """With two workers, pieces solved in the pool process report objective and bound
-    while they search, not only when they end: events come between the ends of pieces."""
+    while they search, not only when they end: their reports reach the tally through the
+    relay's thread, with the objective and bound of a plan found (whenever the machine lets
+    them arrive: the tally shows them only while the piece is still on)."""
+    relayed: list[tuple[int, float, float]] = []
+    report = Tally.report
+
+    def spy(self, i, objective, bound, replaces=range(0)):
+        if threading.current_thread().name == "hubplan-progress":
+            relayed.append((i, objective, bound))
+        report(self, i, objective, bound, replaces)
+
+    monkeypatch.setattr(Tally, "report", spy)
     events: list[Progress] = []
     solve(hub, SolveOptions(time_limit=60, gap=0.0, workers=2, on_progress=events.append))
-    live = [e for e, after in zip(events, events[1:]) if after.done == e.done and e.objective is not None]
-    assert live, "no event but at the end of a piece"
+    assert relayed, "no live report from the pool"
+    assert all(objective >= bound for _, objective, bound in relayed)
 
 
 def test_the_tally_sums_finished_and_searching_models_and_a_join_replaces_its_parts():

@@ -55,7 +55,12 @@ def closeness(gap: float) -> str:
     proof gives."""
     if gap <= 0:
         return "the best possible (proven)"
-    return f"within {math.ceil(gap * 10_000 - 1e-9) / 100:.2f}% of the best possible"
+    return f"within {percent_up(gap)} of the best possible"
+
+
+def percent_up(gap: float) -> str:
+    """A gap as a percentage of two decimals, rounded up: 0.00077 is '0.08%'."""
+    return f"{math.ceil(gap * 10_000 - 1e-9) / 100:.2f}%"
 
 
 class Steps:

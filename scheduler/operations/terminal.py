@@ -25,7 +25,7 @@ from typing import TextIO
 
 import click
 
-from scheduler.core.progress import OnProgress, Progress
+from scheduler.core.progress import OnProgress, Progress, percent_up
 from scheduler.operations.pipeline import EXIT_INVALID
 
 EVERY = 0.1  # seconds between redraws
@@ -54,7 +54,7 @@ def describe(event: Progress, before: Progress | None = None, last: bool = False
         words.append(f"best {event.objective:,.0f}")
     if event.bound is not None:
         words.append(
-            f"bound {event.bound:,.0f}" + (f" (gap {event.gap:.2%})" if event.gap is not None else "")
+            f"bound {event.bound:,.0f}" + (f" (gap {percent_up(event.gap)})" if event.gap is not None else "")
         )
     words.append(f"{event.elapsed:.1f} s")
     if event.message and not (last and event.stage == "explain"):
