@@ -109,11 +109,31 @@ def alembic_config(connection=None):
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision` (by default the newest), from empty if need be."""
+    """Bring the schema to `revision` (by default the newest), from empty if need be.
+
+    SQLite changes a table it cannot ALTER (a new column with a foreign key, say) by
+    copying it and dropping the old one; with foreign keys enforced, that DROP TABLE would
+    cascade into every table referring to it (a plan's files: its feeds). So, as SQLite's
+    own procedure has it, foreign keys are off for the migration (a pragma that only takes
+    effect outside a transaction) and checked whole before it commits."""
     from alembic import command
 
-    with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), revision)
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # SQLAlchemy began a transaction around the pragma; end it
+        try:
+            with connection.begin():
+                command.upgrade(alembic_config(connection), revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration left rows whose references are gone: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def schema_revision(engine: Engine) -> str | None:
