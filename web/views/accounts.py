@@ -41,7 +41,7 @@ def start(
     request: Request, next: str = "/", viewer: Viewer = Depends(PUBLIC), db: Session = Depends(database)
 ):
     if viewer.user is None:
-        return render(request, viewer, "login.html", title="Sign in", next=_safe_next(next), error="")
+        return _login_page(request, viewer, 200, next, "", "")
     if next != "/":
         return RedirectResponse(_safe_next(next), status_code=303)
     return render(request, viewer, "home.html", title="Your hubs", hubs=visible_hubs(db, viewer.user))

@@ -107,7 +107,7 @@ def editor(
         rows=table,
         violations=[violation_json(v) for v in draft.violations],
         today=today,
-        is_current=row.id == (current_plan(db, viewer.hub).id if current_plan(db, viewer.hub) else None),
+        is_current=row.id == getattr(current_plan(db, viewer.hub), "id", None),
     )
 
 
