@@ -53,9 +53,9 @@ class Label(NamedTuple):
     pin: int | None = None  # pinned[index] (R11)
 
 
-@functools.lru_cache(maxsize=256)  # one window per Work Group, asked for per activity
-def _weekdays(start: dt.date, end: dt.date) -> tuple[dt.date, ...]:
-    return tuple(d for d in days_between(start, end) if d.weekday() < 5)
+@functools.lru_cache(maxsize=256)  # one window per Work Group and stream, asked for per activity
+def _weekday_slots(start: dt.date, end: dt.date, slots: tuple[str, ...]) -> tuple[tuple[dt.date, str], ...]:
+    return tuple((d, slot) for d in days_between(start, end) if d.weekday() < 5 for slot in slots)
 
 
 def window_slots(p: Problem, act: Activity) -> Slots:
@@ -63,9 +63,8 @@ def window_slots(p: Problem, act: Activity) -> Slots:
     window (a central event: its own dates in the window) in each slot its stream allows."""
     wg = p.work_groups[act.wg]
     if act.dates is None:
-        days: Iterable[dt.date] = _weekdays(wg.start, wg.end)
-    else:
-        days = sorted(d for d in act.dates if wg.start <= d <= wg.end and d.weekday() < 5)
+        return list(_weekday_slots(wg.start, wg.end, tuple(act.slots)))
+    days = sorted(d for d in act.dates if wg.start <= d <= wg.end and d.weekday() < 5)
     return [(day, slot) for day in days for slot in act.slots]
 
 
@@ -145,6 +144,7 @@ class Builder:
         )
         self._cands = {}
         new_bool_var = self.model.new_bool_var
+        iso: dict[dt.date, str] = {}  # each date's text, made once for every variable's name
         for act in self.problem.activities:
             xs = []
             if act.key in self.only:
@@ -153,10 +153,12 @@ class Builder:
                 slots = self.domains[act.key]
             if act.key in self.extra:
                 slots = sorted(set(slots) | set(self.extra[act.key]))
-            venue = act.venue
+            venue, named = act.venue, f"{act.key}@"
             attendees = [person for person in act.attendees if person in indexed]
             for day, slot in slots:
-                x = new_bool_var(f"{act.key}@{day}:{slot}")
+                if day not in iso:
+                    iso[day] = day.isoformat()
+                x = new_bool_var(f"{named}{iso[day]}:{slot}")
                 xs.append((day, slot, x))
                 for h in halves(slot):
                     for person in attendees:

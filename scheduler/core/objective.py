@@ -141,9 +141,13 @@ def travel(b: Builder) -> list:
             trips[(act.leader, day, act.venue)].append(x)
             acts_at[(act.leader, day, act.venue)].add(act.key)
     days_at: dict[tuple[str, str], list[tuple[dt.date, object]]] = defaultdict(list)
+    miles_of = {  # a leader's round trip to each venue they lead at
+        pair: round_trip_miles(p.schools[p.school_of(pair[0])].location, p.schools[pair[1]].location)
+        for pair in led
+    }
     for key in sorted(trips):
         leader, day, venue = key
-        miles = round_trip_miles(p.schools[p.school_of(leader)].location, p.schools[venue].location)
+        miles = miles_of[(leader, venue)]
         if not miles:
             continue
         xs = trips[key]

@@ -305,9 +305,12 @@ class R3NoDoubleBooking(WhereRule):
         event_of = {
             x.index: act.event for act in b.problem.activities if act.fixed for _, _, x in b.cands[act.key]
         }
+        schools = b.problem.schools
         for (venue, _, _), xs in b.by_venue_half.items():
-            cap = b.problem.schools[venue].capacity
-            hosted = hosted_sessions(xs, lambda x: event_of.get(x.index))
+            cap = schools[venue].capacity
+            if len(xs) <= cap:  # hosting every candidate then would still fit
+                continue
+            hosted = hosted_sessions(xs, lambda x: event_of.get(x.index)) if event_of else [[x] for x in xs]
             if len(hosted) > cap:
                 with b.about(self.id, xs, school=venue):
                     model.add(sum(self._held(b, group) for group in hosted) <= cap)
