@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -265,18 +266,12 @@ class R12Travel(Rule):
 
     def add(self, b: Builder) -> None:
         p, m = b.problem, b.model
-        apart_ok: dict[tuple[str, str], bool] = {}  # (venue, venue) -> too far, asked once
+        too_far = functools.cache(lambda u, v: self.too_far(p, u, v))  # a pair of venues, asked once
         for (person, day), by_venue in b.by_person_day_venue.items():
             if len(by_venue) < 2:  # one venue that day: no travel
                 continue
             venues = sorted(by_venue)
-            far = []
-            for i, u in enumerate(venues):
-                for v in venues[i + 1 :]:
-                    if (u, v) not in apart_ok:
-                        apart_ok[(u, v)] = self.too_far(p, u, v)
-                    if apart_ok[(u, v)]:
-                        far.append((u, v))
+            far = [(u, v) for i, u in enumerate(venues) for v in venues[i + 1 :] if too_far(u, v)]
             if not far:
                 continue
             apart = sorted({v for pair in far for v in pair})

@@ -310,7 +310,7 @@ class R3NoDoubleBooking(WhereRule):
             cap = schools[venue].capacity
             if len(xs) <= cap:  # hosting every candidate then would still fit
                 continue
-            hosted = hosted_sessions(xs, lambda x: event_of.get(x.index)) if event_of else [[x] for x in xs]
+            hosted = hosted_sessions(xs, lambda x: event_of.get(x.index))
             if len(hosted) > cap:
                 with b.about(self.id, xs, school=venue):
                     model.add(sum(self._held(b, group) for group in hosted) <= cap)
